@@ -1,0 +1,27 @@
+"""``GET|HEAD /api/health`` (wire-api §7.2)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from baas.api.renderers import dumps
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    data: dict = {}
+    auth = getattr(request, "baas_auth", None)
+    if auth is not None and auth.is_superuser:
+        data = {
+            "canBackup": True,
+            "realIP": request.META.get("REMOTE_ADDR", ""),
+            "possibleProxyHeader": _proxy_header(request),
+        }
+    body = dumps({"code": 200, "message": "API is healthy.", "data": data})
+    return HttpResponse(body, content_type="application/json")
+
+
+def _proxy_header(request: HttpRequest) -> str:
+    for header in ("X-Forwarded-For", "X-Real-IP", "Fly-Client-IP", "CF-Connecting-IP"):
+        if request.headers.get(header):
+            return header
+    return ""

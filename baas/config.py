@@ -1,0 +1,150 @@
+"""The one place that reads the environment (STYLE §6).
+
+Everything else reads ``django.conf.settings``. Values come from environment
+variables, with a ``.env`` file honoured (in the working directory, then in the
+data directory). Errors name the variable and say what to do next.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import environ
+
+WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "django-insecure", "baas"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class S3Config:
+    endpoint: str
+    bucket: str
+    access_key: str
+    secret_key: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    debug: bool
+    secret_key: str
+    database_url: str | None
+    redis_url: str | None
+    s3: S3Config | None
+    allowed_hosts: list[str]
+    hooks_dir: Path | None
+
+    @property
+    def production(self) -> bool:
+        """Production mode: any external service configured (DESIGN §7)."""
+        return bool(self.database_url or self.redis_url or self.s3)
+
+
+def _env() -> environ.Env:
+    env = environ.Env()
+    for candidate in (Path.cwd() / ".env", Path(os.environ.get("BAAS_DIR", "baas_data")) / ".env"):
+        if candidate.is_file():
+            env.read_env(str(candidate), overwrite=False)
+    return env
+
+
+def _check_database_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ConfigError(
+            f"DATABASE_URL: unsupported scheme {parsed.scheme!r}; "
+            "use postgresql://user@host:5432/dbname (or unset it for embedded SQLite)."
+        )
+    if parsed.scheme != "sqlite" and not parsed.path.strip("/"):
+        raise ConfigError("DATABASE_URL: no database name; use postgresql://user@host:5432/dbname.")
+    return url
+
+
+def _check_redis_url(url: str) -> str:
+    if urlparse(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError("REDIS_URL: expected redis://host:6379/0.")
+    return url
+
+
+def _read_s3(env: environ.Env) -> S3Config | None:
+    names = ["ENDPOINT", "BUCKET", "ACCESS_KEY", "SECRET_KEY", "REGION"]
+    values = {name: env.str(f"BAAS_S3_{name}", default="") for name in names}
+    if not any(values[n] for n in names if n != "REGION"):
+        return None
+    missing = [f"BAAS_S3_{n}" for n in names[:4] if not values[n]]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)}: required when S3 storage is configured.")
+    return S3Config(
+        endpoint=values["ENDPOINT"],
+        bucket=values["BUCKET"],
+        access_key=values["ACCESS_KEY"],
+        secret_key=values["SECRET_KEY"],
+        region=values["REGION"] or "us-east-1",
+    )
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """Embedded mode keeps a generated secret in the data dir, readable by its owner only."""
+    path = data_dir / ".secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _check_secret(value: str) -> str:
+    if len(value) < MIN_SECRET_LENGTH or value.lower() in WEAK_SECRETS or len(set(value)) < 8:
+        raise ConfigError(
+            f"BAAS_SECRET_KEY: too weak (need at least {MIN_SECRET_LENGTH} random characters). "
+            'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    return value
+
+
+def load() -> Config:
+    env = _env()
+    data_dir = Path(env.str("BAAS_DIR", default="baas_data")).resolve()
+    debug = env.bool("BAAS_DEBUG", default=False)
+    database_url = env.str("DATABASE_URL", default="") or None
+    redis_url = env.str("REDIS_URL", default="") or None
+    if database_url:
+        _check_database_url(database_url)
+    if redis_url:
+        _check_redis_url(redis_url)
+    s3 = _read_s3(env)
+    secret = env.str("BAAS_SECRET_KEY", default="")
+    production = bool(database_url or redis_url or s3)
+    if secret:
+        if not debug:
+            _check_secret(secret)
+    elif production and not debug:
+        raise ConfigError(
+            "BAAS_SECRET_KEY: required in production mode (DATABASE_URL, REDIS_URL or S3 set). "
+            'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    else:
+        secret = _embedded_secret(data_dir)
+    hooks = env.str("BAAS_HOOKS_DIR", default="")
+    return Config(
+        data_dir=data_dir,
+        debug=debug,
+        secret_key=secret,
+        database_url=database_url,
+        redis_url=redis_url,
+        s3=s3,
+        allowed_hosts=env.list("BAAS_ALLOWED_HOSTS", default=["*"]),
+        hooks_dir=Path(hooks) if hooks else None,
+    )

@@ -1,0 +1,179 @@
+"""Django settings, built from ``baas.config`` (the only reader of the environment)."""
+
+from __future__ import annotations
+
+import sys
+
+import environ
+
+from baas import config as baas_config
+
+try:
+    CONFIG = baas_config.load()
+except baas_config.ConfigError as exc:  # a clear line, never a traceback
+    sys.stderr.write(f"baas: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+
+BASE_DIR = CONFIG.data_dir
+DEBUG = CONFIG.debug
+SECRET_KEY = CONFIG.secret_key
+ALLOWED_HOSTS = CONFIG.allowed_hosts
+BAAS_PRODUCTION = CONFIG.production
+BAAS_DATA_DIR = CONFIG.data_dir
+BAAS_REDIS_URL = CONFIG.redis_url
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "baas.collections",
+    "baas.auth",
+    "baas.storage",
+    "baas.realtime",
+    "baas.admin_ui",
+]
+
+MIDDLEWARE = [
+    "baas.api.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "baas.api.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "baas.urls"
+WSGI_APPLICATION = "baas.wsgi.application"
+ASGI_APPLICATION = "baas.asgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _databases() -> dict:
+    if CONFIG.database_url:
+        db = environ.Env.db_url_config(CONFIG.database_url)
+        db["CONN_MAX_AGE"] = 600
+        db["CONN_HEALTH_CHECKS"] = True
+        db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+        return {"default": db}
+    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(CONFIG.data_dir / "data.db"),
+            "OPTIONS": {
+                # WAL lets readers run beside the writer; IMMEDIATE takes the write
+                # lock at BEGIN so concurrent writers wait instead of failing.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 10,
+            },
+        }
+    }
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if CONFIG.redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.redis_url}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": CONFIG.redis_url, "max_connections": 2000}]},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = CONFIG.redis_url or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not CONFIG.redis_url  # embedded: background tasks run in-process
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+
+if CONFIG.s3:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": CONFIG.s3.endpoint,
+                "bucket_name": CONFIG.s3.bucket,
+                "access_key": CONFIG.s3.access_key,
+                "secret_key": CONFIG.s3.secret_key,
+                "region_name": CONFIG.s3.region,
+                "signature_version": "s3v4",
+                "addressing_style": "path",
+                "file_overwrite": False,
+                "default_acl": None,
+                "querystring_expire": 300,
+            },
+        },
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+else:
+    STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(CONFIG.data_dir / "storage")},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+STATIC_URL = "/_/static/"
+STATIC_ROOT = str(CONFIG.data_dir / ".static")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+# Request bodies: files stream to temporary files past 2.5 MB (bounded memory);
+# the record API applies its own per-field limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["baas.api.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "baas.api.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "baas.api.errors.exception_handler",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"baas": {"level": "INFO", "propagate": True}},
+}
