@@ -66,6 +66,12 @@ def _check_database_url(url: str) -> str:
         )
     if parsed.scheme != "sqlite" and not parsed.path.strip("/"):
         raise ConfigError("DATABASE_URL: no database name; use postgresql://user@host:5432/dbname.")
+    try:
+        parsed.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(
+            "DATABASE_URL: the port is not a number; use postgresql://user@host:5432/dbname."
+        ) from None
     return url
 
 
@@ -90,6 +96,19 @@ def _read_s3(env: environ.Env) -> S3Config | None:
         secret_key=values["SECRET_KEY"],
         region=values["REGION"] or "us-east-1",
     )
+
+
+def _check_data_dir(data_dir: Path) -> Path:
+    """The data directory must exist (it is created) and be writable."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"BAAS_DIR (--dir): cannot create {data_dir}: {exc.strerror or exc}."
+        ) from None
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise ConfigError(f"BAAS_DIR (--dir): {data_dir} is not writable.")
+    return data_dir
 
 
 def _embedded_secret(data_dir: Path) -> str:
@@ -125,6 +144,8 @@ def load() -> Config:
     if redis_url:
         _check_redis_url(redis_url)
     s3 = _read_s3(env)
+    if not database_url or not s3:  # the SQLite file or the uploads live there
+        _check_data_dir(data_dir)
     secret = env.str("BAAS_SECRET_KEY", default="")
     production = bool(database_url or redis_url or s3)
     if secret:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 
 import environ
 
@@ -65,37 +67,46 @@ TEMPLATES = [
 ]
 
 
-def _databases() -> dict:
-    if CONFIG.database_url:
-        db = environ.Env.db_url_config(CONFIG.database_url)
-        db["CONN_MAX_AGE"] = 600
-        db["CONN_HEALTH_CHECKS"] = True
-        db.setdefault("OPTIONS", {})["connect_timeout"] = 5
-        return {"default": db}
-    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+def _sqlite(name: str) -> dict:
     return {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(CONFIG.data_dir / "data.db"),
-            "OPTIONS": {
-                # WAL lets readers run beside the writer; IMMEDIATE takes the write
-                # lock at BEGIN so concurrent writers wait instead of failing.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 10,
-            },
-        }
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            # WAL lets readers run beside the writer; IMMEDIATE takes the write
+            # lock at BEGIN so concurrent writers wait instead of failing.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 10,
+        },
     }
+
+
+def _databases() -> dict:
+    if not CONFIG.database_url:
+        CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+        return {"default": _sqlite(str(CONFIG.data_dir / "data.db"))}
+    db = environ.Env.db_url_config(CONFIG.database_url)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return {"default": _sqlite(db["NAME"])}
+    db["CONN_MAX_AGE"] = 600
+    db["CONN_HEALTH_CHECKS"] = True
+    db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    return {"default": db}
 
 
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if CONFIG.redis_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.redis_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -142,6 +153,8 @@ else:
 
 STATIC_URL = "/_/static/"
 STATIC_ROOT = str(CONFIG.data_dir / ".static")
+with contextlib.suppress(OSError):  # WhiteNoise warns about a missing STATIC_ROOT on every start
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -175,5 +188,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"baas": {"level": "INFO", "propagate": True}},
+    "loggers": {
+        "baas": {"level": "INFO", "propagate": True},
+        # 4xx answers are the API working as specified; only 5xx are worth a log line.
+        "django.request": {"level": "ERROR", "propagate": True},
+    },
 }

@@ -1,11 +1,14 @@
-from django.urls import include, path
-from django.views.decorators.http import require_http_methods
+from django.urls import include, path, re_path
 
 from baas.api.health import health
+from baas.api.views import allow_methods, not_found
 
 urlpatterns = [
-    path("api/health", require_http_methods(["GET", "HEAD"])(health)),
+    path("api/health", allow_methods("GET", "HEAD")(health)),
     path("api/", include("baas.collections.api.urls")),
+    # Last: anything else under /api/ is the envelope's 404, even with BAAS_DEBUG on
+    # (Django's debug 404 page is HTML).
+    re_path(r"^api/", not_found),
 ]
 
 handler404 = "baas.api.views.not_found"

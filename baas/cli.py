@@ -1,0 +1,240 @@
+"""The ``baas`` command line, shaped like the ``pocketbase`` one.
+
+    baas serve [--http 127.0.0.1:8090] [--workers N]
+    baas superuser upsert EMAIL PASSWORD | baas superuser delete EMAIL
+    baas migrate | baas worker | baas --version
+
+Every command takes ``--dir`` (and ``--hooksDir``); they become ``BAAS_DIR`` and
+``BAAS_HOOKS_DIR`` before Django reads its settings, so every command sees the
+same data. Errors are one line on stderr and a non-zero exit, never a traceback
+(set ``BAAS_DEBUG=1`` to get the traceback of an unexpected error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from baas import __version__
+
+DEFAULT_HTTP = "127.0.0.1:8090"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line, not usage plus an error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.dir:
+        os.environ["BAAS_DIR"] = args.dir
+    if args.hooksDir:
+        os.environ["BAAS_HOOKS_DIR"] = args.hooksDir
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        return _report(exc)
+
+
+def build_parser() -> Parser:
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--dir", default=argparse.SUPPRESS, help="the data directory (default ./baas_data)"
+    )
+    common.add_argument("--hooksDir", default=argparse.SUPPRESS, help="the hooks directory")
+    parser = Parser(
+        prog="baas", description="A self-hostable Backend-as-a-Service.", parents=[common]
+    )
+    parser.set_defaults(dir=None, hooksDir=None)
+    parser.add_argument("--version", action="version", version=f"baas {__version__}")
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, parser_class=Parser
+    )
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="apply migrations and serve the API"
+    )
+    serve.add_argument("--http", type=_address, default=_address(DEFAULT_HTTP), metavar="HOST:PORT")
+    serve.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, metavar="N")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", parents=[common], help="apply pending migrations")
+    migrate.add_argument("direction", nargs="?", choices=["up"], default="up")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    worker = commands.add_parser(
+        "worker", parents=[common], help="run the Celery worker (with beat)"
+    )
+    worker.add_argument("--concurrency", type=_positive, default=None, metavar="N")
+    worker.set_defaults(handler=cmd_worker)
+
+    _add_superuser(commands, common)
+    return parser
+
+
+def _add_superuser(commands: argparse._SubParsersAction, common: Parser) -> None:
+    superuser = commands.add_parser("superuser", parents=[common], help="manage superusers")
+    actions = superuser.add_subparsers(
+        title="actions", metavar="ACTION", required=True, parser_class=Parser
+    )
+    upsert = actions.add_parser("upsert", parents=[common], help="create or update a superuser")
+    upsert.add_argument("email")
+    upsert.add_argument("password")
+    upsert.set_defaults(handler=cmd_superuser_upsert)
+    delete = actions.add_parser("delete", parents=[common], help="delete a superuser")
+    delete.add_argument("email")
+    delete.set_defaults(handler=cmd_superuser_delete)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from baas import checks
+
+    host, port = args.http
+    _setup_django()
+    checks.check_listen(host, port)
+    _prepare_data(announce=False)
+    from django.conf import settings
+
+    if settings.BAAS_REDIS_URL:
+        checks.check_redis(settings.BAAS_REDIS_URL)
+    _close_connections()  # granian forks the workers; none may inherit a socket
+
+    from baas.server import run
+
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"Server started at http://{shown}:{port}\n└─ REST API: http://{shown}:{port}/api/",
+        flush=True,
+    )
+    run(host, port, args.workers)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup_django()
+    _prepare_data(announce=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from baas import checks
+
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.BAAS_REDIS_URL:
+        raise checks.StartupError(
+            "REDIS_URL: required by `baas worker` (without it, background tasks run inside `baas serve`)."
+        )
+    checks.check_redis(settings.BAAS_REDIS_URL)
+    checks.check_database()
+    _close_connections()
+    from baas.celery import app
+
+    argv = [
+        "worker",
+        "--beat",
+        "--loglevel=INFO",
+        f"--schedule={settings.BAAS_DATA_DIR / 'celerybeat-schedule'}",
+    ]
+    if args.concurrency:
+        argv.append(f"--concurrency={args.concurrency}")
+    app.worker_main(argv)
+    return 0
+
+
+def cmd_superuser_upsert(args: argparse.Namespace) -> int:
+    _setup_django()
+    _prepare_data(announce=False)
+    from baas.auth.superusers import upsert_superuser
+
+    upsert_superuser(args.email, args.password)
+    print(f'Successfully saved superuser "{args.email}"!')
+    return 0
+
+
+def cmd_superuser_delete(args: argparse.Namespace) -> int:
+    _setup_django()
+    _prepare_data(announce=False)
+    from baas.auth.superusers import delete_superuser
+
+    if delete_superuser(args.email):
+        print(f'Successfully deleted superuser "{args.email}"!')
+    else:
+        print(f'Superuser "{args.email}" is missing or already deleted.')
+    return 0
+
+
+def _setup_django() -> None:
+    """Load settings (a configuration error exits 2 with one line) and the apps."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baas.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare_data(announce: bool) -> None:
+    """Every command that touches data applies pending migrations first, like pocketbase."""
+    from baas import checks
+
+    checks.check_database()
+    applied = checks.apply_migrations()
+    for name in applied if announce else ():
+        print(f"Applied {name}")
+    if announce and not applied:
+        print("No new migrations to apply.")
+
+
+def _close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _report(exc: Exception) -> int:
+    from baas.checks import StartupError, one_line
+
+    if isinstance(exc, StartupError):
+        sys.stderr.write(f"baas: {exc}\n")
+        return 1
+    if _debug():
+        raise exc
+    messages = getattr(exc, "messages", None)  # Django's ValidationError
+    text = "; ".join(messages) if messages else one_line(exc)
+    sys.stderr.write(f"baas: error: {text}\n")
+    return 1
+
+
+def _debug() -> bool:
+    try:
+        from django.conf import settings
+
+        return bool(settings.DEBUG)
+    except BaseException:
+        return False
+
+
+def _address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]") or "0.0.0.0"
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, e.g. {DEFAULT_HTTP}, got {value!r}")
+    return host, int(port)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

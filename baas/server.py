@@ -1,0 +1,136 @@
+"""One origin, two engines (DESIGN §8): the ASGI application ``baas serve`` runs.
+
+A thin path router under granian: the realtime paths go to native async handlers,
+everything else to Django's WSGI app through the buffered bridge (``baas.bridge``).
+
+The realtime side is a hook: if ``baas.realtime.asgi`` exists, its ``application``
+(``async def application(scope, receive, send)``) gets every ``http`` and
+``websocket`` scope under ``REALTIME_PREFIXES``; optional ``async def startup()``
+and ``async def shutdown()`` in that module run with the server's lifespan.
+Without the module those paths answer the contract's JSON 404.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from baas.bridge import Receive, Scope, Send, WSGIBridge
+
+log = logging.getLogger("baas.server")
+
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+REALTIME_PREFIXES = ("/api/realtime", "/api/ws")
+REALTIME_MODULE = "baas.realtime.asgi"
+WSGI_THREADS = 8
+BACKLOG = 16384
+
+_NOT_FOUND = b'{"status":404,"message":"The requested resource wasn\'t found.","data":{}}'
+
+
+async def realtime_not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_NOT_FOUND)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": _NOT_FOUND})
+
+
+class Router:
+    """``async def app(scope, receive, send)``: lifespan, realtime paths, the rest to Django."""
+
+    def __init__(self) -> None:
+        self.http: WSGIBridge | None = None
+        self.realtime: ASGIApp = realtime_not_found
+        self.realtime_module: Any = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self.lifespan(receive, send)
+            return
+        if self.http is None:
+            self.load()
+        if scope["path"].startswith(REALTIME_PREFIXES):
+            await self.realtime(scope, receive, send)
+        elif kind == "http":
+            assert self.http is not None
+            await self.http(scope, receive, send)
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+    def load(self) -> None:
+        """Set up Django and find the realtime handler (once per worker process)."""
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baas.settings")
+        from django.core.wsgi import get_wsgi_application
+
+        self.http = WSGIBridge(get_wsgi_application(), threads=WSGI_THREADS)
+        self.realtime_module = _import_optional(REALTIME_MODULE)
+        if self.realtime_module is not None:
+            self.realtime = self.realtime_module.application
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self._lifespan_step("startup", send)
+            elif message["type"] == "lifespan.shutdown":
+                await self._lifespan_step("shutdown", send)
+                return
+
+    async def _lifespan_step(self, step: str, send: Send) -> None:
+        try:
+            if step == "startup":
+                self.load()
+            hook = getattr(self.realtime_module, step, None)
+            if hook is not None:
+                await hook()
+            if step == "shutdown" and self.http is not None:
+                self.http.shutdown()
+        except Exception as exc:
+            log.exception("lifespan %s failed", step)
+            await send({"type": f"lifespan.{step}.failed", "message": str(exc)})
+            return
+        await send({"type": f"lifespan.{step}.complete"})
+
+
+def _import_optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the module exists but something it imports is missing
+        return None
+
+
+app = Router()
+
+
+def run(host: str, port: int, workers: int) -> None:
+    """Serve ``app`` with granian until interrupted (blocks)."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        "baas.server:app",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        # measurements.md: long-lived SSE connections count against granian's
+        # per-worker request cap; the defaults locked clients out under load.
+        backlog=BACKLOG,
+        backpressure=max(BACKLOG // workers, 1024),
+        websockets=True,
+        log_level=LogLevels.warning,
+    )
+    server.serve()
