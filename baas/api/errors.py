@@ -42,7 +42,12 @@ def field_error(code: str, message: str, params: dict[str, Any] | None = None) -
 class ApiError(Exception):
     status = 400
 
-    def __init__(self, message: str | None = None, data: dict[str, Any] | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        data: dict[str, Any] | None = None,
+        status: int | None = None,
+    ):
         if status is not None:
             self.status = status
         self.message = message or DEFAULT_MESSAGES.get(self.status, DEFAULT_MESSAGES[400])
@@ -108,7 +113,7 @@ def to_api_error(exc: BaseException) -> ApiError | None:
 
 
 def _database_error(exc: BaseException) -> ApiError | None:
-    from django.db import OperationalError, InterfaceError
+    from django.db import InterfaceError, OperationalError
 
     if isinstance(exc, OperationalError | InterfaceError):
         log.warning("database unavailable: %s", exc)

@@ -38,7 +38,11 @@ class CorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         origin = request.headers.get("Origin")
-        if request.method == "OPTIONS" and origin and request.headers.get("Access-Control-Request-Method"):
+        if (
+            request.method == "OPTIONS"
+            and origin
+            and request.headers.get("Access-Control-Request-Method")
+        ):
             response = HttpResponse(status=204)
             requested = request.headers.get("Access-Control-Request-Headers")
             response["Access-Control-Allow-Headers"] = requested or self.allow_headers
