@@ -13,6 +13,7 @@ same data. Errors are one line on stderr and a non-zero exit, never a traceback
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -32,9 +33,11 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.dir:
+    # --dir/--hooksDir may come before or after the command; SUPPRESS keeps a
+    # subcommand's parser from overwriting a value given before it.
+    if getattr(args, "dir", None):
         os.environ["BAAS_DIR"] = args.dir
-    if args.hooksDir:
+    if getattr(args, "hooksDir", None):
         os.environ["BAAS_HOOKS_DIR"] = args.hooksDir
     try:
         return int(args.handler(args) or 0)
@@ -53,7 +56,6 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="baas", description="A self-hostable Backend-as-a-Service.", parents=[common]
     )
-    parser.set_defaults(dir=None, hooksDir=None)
     parser.add_argument("--version", action="version", version=f"baas {__version__}")
     commands = parser.add_subparsers(
         title="commands", metavar="COMMAND", required=True, parser_class=Parser
@@ -101,10 +103,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
     checks.check_listen(host, port)
     _prepare_data(announce=False)
-    from django.conf import settings
-
-    if settings.BAAS_REDIS_URL:
-        checks.check_redis(settings.BAAS_REDIS_URL)
     _close_connections()  # granian forks the workers; none may inherit a socket
 
     from baas.server import run
@@ -183,9 +181,13 @@ def _setup_django() -> None:
 
 def _prepare_data(announce: bool) -> None:
     """Every command that touches data applies pending migrations first, like pocketbase."""
+    from django.conf import settings
+
     from baas import checks
 
     checks.check_database()
+    if settings.BAAS_REDIS_URL:  # migrations may already use the cache
+        checks.check_redis(settings.BAAS_REDIS_URL)
     applied = checks.apply_migrations()
     for name in applied if announce else ():
         print(f"Applied {name}")
@@ -209,6 +211,9 @@ def _report(exc: Exception) -> int:
         raise exc
     messages = getattr(exc, "messages", None)  # Django's ValidationError
     text = "; ".join(messages) if messages else one_line(exc)
+    details = getattr(exc, "data", None)  # baas.api.errors.ApiError's field errors
+    if isinstance(details, dict) and details:
+        text = f"{text} {json.dumps(details, default=str)}"
     sys.stderr.write(f"baas: error: {text}\n")
     return 1
 
