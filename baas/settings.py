@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "baas.api.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "baas.auth.middleware.AuthMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 

@@ -5,6 +5,7 @@ from baas.api.views import allow_methods, not_found
 
 urlpatterns = [
     path("api/health", allow_methods("GET", "HEAD")(health)),
+    path("api/", include("baas.auth.api.urls")),
     path("api/", include("baas.collections.api.urls")),
     # Last: anything else under /api/ is the envelope's 404, even with BAAS_DEBUG on
     # (Django's debug 404 page is HTML).

@@ -1,3 +1,20 @@
 from django.urls import path
 
-urlpatterns: list = []
+from baas.collections.api import views
+
+urlpatterns = [
+    path("collections", views.CollectionListView.as_view()),
+    path("collections/import", views.CollectionImportView.as_view()),
+    path("collections/meta/scaffolds", views.ScaffoldsView.as_view()),
+    path("collections/<str:id_or_name>", views.CollectionDetailView.as_view()),
+    path("collections/<str:id_or_name>/truncate", views.CollectionTruncateView.as_view()),
+]
+
+from baas.collections.api import records  # noqa: E402
+
+urlpatterns += [
+    path("collections/<str:collection>/records", records.RecordListView.as_view()),
+    path(
+        "collections/<str:collection>/records/<str:record_id>", records.RecordDetailView.as_view()
+    ),
+]
