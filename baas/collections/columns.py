@@ -51,7 +51,7 @@ def write_values(collection: Collection, field: dict[str, Any], values: dict[str
         return
     model = dynamic.build_model(collection, [field])
     column = naming.column_name(field)
-    attname = getattr(model._meta.get_field(column), "attname")
+    attname = model._meta.get_field(column).attname  # type: ignore[union-attr]
     for record_id, value in values.items():
         model._default_manager.filter(pk=record_id).update(
             **{attname: field_type.to_db(field, value)}

@@ -28,7 +28,7 @@ def _attrs(
         field_type = get_field_type(field["type"])
         assert field_type is not None
         column = naming.column_name(field)
-        attrs[getattr(model._meta.get_field(column), "attname")] = field_type.to_db(
+        attrs[model._meta.get_field(column).attname  # type: ignore[union-attr]] = field_type.to_db(
             field, row.get(field["name"])
         )
     return attrs
