@@ -28,9 +28,8 @@ def _attrs(
         field_type = get_field_type(field["type"])
         assert field_type is not None
         column = naming.column_name(field)
-        attrs[model._meta.get_field(column).attname  # type: ignore[union-attr]] = field_type.to_db(
-            field, row.get(field["name"])
-        )
+        attname = model._meta.get_field(column).attname  # type: ignore[union-attr]
+        attrs[attname] = field_type.to_db(field, row.get(field["name"]))
     return attrs
 
 
