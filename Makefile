@@ -1,0 +1,51 @@
+# make run   set up (first time only) and serve on http://127.0.0.1:8090
+# make test  set up, lint, type-check, then the suite on SQLite and on PostgreSQL
+# make lint / make fmt
+#
+# Needs only Python 3.11+, make and git. The install step reruns only when
+# pyproject.toml changes (the stamp file lives inside .venv).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.baas-installed
+
+# The PostgreSQL run (test databases are test_test_<pid>, made and dropped by pytest).
+PG_TEST_ENV := DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
+	REDIS_URL=redis://127.0.0.1:6379/15 \
+	BAAS_SECRET_KEY=test-only-secret-7c4e1a9b3f6d2e8a5c0b7d4f1e9a3c6b
+# The SQLite run: embedded mode, whatever the calling shell has set.
+SQLITE_TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u BAAS_SECRET_KEY -u BAAS_DIR
+
+.PHONY: run test lint fmt setup test-sqlite test-postgres
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/baas serve --http 127.0.0.1:8090 --dir ./baas_data
+
+lint: setup
+	$(BIN)/ruff check baas tests
+	$(BIN)/ruff format --check baas tests
+	$(BIN)/mypy baas
+
+fmt: setup
+	$(BIN)/ruff check --fix baas tests
+	$(BIN)/ruff format baas tests
+
+test-sqlite: setup
+	$(SQLITE_TEST_ENV) $(BIN)/python -m pytest -q
+
+test-postgres: setup
+	$(PG_TEST_ENV) $(BIN)/python -m pytest -q
+
+test: lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
