@@ -29,6 +29,8 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from tests import services
 
+pytest_plugins = ["tests.cast"]
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 

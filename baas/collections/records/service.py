@@ -16,6 +16,7 @@ from baas.collections.models import Collection
 from baas.collections.records import auth_fields, rows, rules, store, writes
 from baas.collections.records.events import emit_after_commit
 from baas.collections.records.payload import Submission
+from baas.collections.records.steps import WRITE_STEPS
 
 UNSUPPORTED = "Unsupported collection type."
 
@@ -117,52 +118,75 @@ class RecordService:
         row, body, errors = writes.prepare_row(collection, submission, None)
         auth_fields.apply_password_fields(collection, submission, row, None, errors)
         auth_fields.apply_auth_rules(collection, submission, row, None, call.viewer, False, errors)
-        errors = {**writes.validate_row(collection, row, set(body), True), **errors}
-        self._check_relations(collection, row, set(body), errors)
-        if errors:
-            raise ValidationFailed("Failed to create record.", errors)
-        with transaction.atomic():
-            if row.get("id") and store.existing_ids(collection.id, [row["id"]]):
-                raise ValidationFailed(
-                    "Failed to create record.",
-                    {"id": field_error("validation_not_unique", "Value must be unique.")},
-                )
-            store.insert(collection, row)
-            if not call.viewer.is_superuser and collection.rule("createRule"):
-                where, params = rules.compile_rule(
-                    collection, collection.rule("createRule") or "", call.info(body)
-                )
-                if rows.fetch_one(collection, row["id"], where, params) is None:
-                    raise BadRequest("Failed to create record.")
-            emit_after_commit(collection, "create", row)
+        try:
+            for step in WRITE_STEPS:
+                step.prepare(collection, submission, row, None, errors)
+            errors = {**writes.validate_row(collection, row, set(body), True), **errors}
+            self._check_relations(collection, row, set(body), errors)
+            if errors:
+                raise ValidationFailed("Failed to create record.", errors)
+            with transaction.atomic():
+                self._insert(collection, row, body, call)
+        except BaseException:
+            for step in WRITE_STEPS:
+                step.failed(collection, row, None)
+            raise
         return row
+
+    def _insert(
+        self, collection: Collection, row: dict[str, Any], body: dict[str, Any], call: Call
+    ) -> None:
+        if row.get("id") and store.existing_ids(collection.id, [row["id"]]):
+            raise ValidationFailed(
+                "Failed to create record.",
+                {"id": field_error("validation_not_unique", "Value must be unique.")},
+            )
+        store.insert(collection, row)
+        if not call.viewer.is_superuser and collection.rule("createRule"):
+            where, params = rules.compile_rule(
+                collection, collection.rule("createRule") or "", call.info(body)
+            )
+            if rows.fetch_one(collection, row["id"], where, params) is None:
+                raise BadRequest("Failed to create record.")
+        for step in WRITE_STEPS:
+            step.written(collection, row, None)
+        emit_after_commit(collection, "create", row)
 
     def update_record(
         self, collection: Collection, record_id: str, submission: Submission, call: Call
     ) -> dict[str, Any]:
         if collection.is_view:
             raise BadRequest(UNSUPPORTED)
-        with transaction.atomic():
-            existing = self._locked(collection, record_id)
-            row, body, errors = writes.prepare_row(collection, submission, existing)
-            if not call.viewer.is_superuser:
-                where, params = rules.rule_condition(
-                    collection, "updateRule", call.viewer, call.info(body)
+        existing = self._locked(collection, record_id)
+        row, body, errors = writes.prepare_row(collection, submission, existing)
+        try:
+            with transaction.atomic():
+                if not call.viewer.is_superuser:
+                    where, params = rules.rule_condition(
+                        collection, "updateRule", call.viewer, call.info(body)
+                    )
+                    if rows.fetch_one(collection, record_id, where, params) is None:
+                        raise NotFound()
+                manager = self._is_manager(collection, record_id, call, body)
+                auth_fields.apply_password_fields(collection, submission, row, existing, errors)
+                auth_fields.apply_auth_rules(
+                    collection, submission, row, existing, call.viewer, manager, errors
                 )
-                if rows.fetch_one(collection, record_id, where, params) is None:
-                    raise NotFound()
-            manager = self._is_manager(collection, record_id, call, body)
-            auth_fields.apply_password_fields(collection, submission, row, existing, errors)
-            auth_fields.apply_auth_rules(
-                collection, submission, row, existing, call.viewer, manager, errors
-            )
-            errors = {**writes.validate_row(collection, row, set(body), False), **errors}
-            self._check_relations(collection, row, set(body), errors)
-            if errors:
-                raise ValidationFailed("Failed to update record.", errors)
-            changed = {name for name in row if row.get(name) != existing.get(name)}
-            store.update(collection, row, changed)
-            emit_after_commit(collection, "update", row)
+                for step in WRITE_STEPS:
+                    step.prepare(collection, submission, row, existing, errors)
+                errors = {**writes.validate_row(collection, row, set(body), False), **errors}
+                self._check_relations(collection, row, set(body), errors)
+                if errors:
+                    raise ValidationFailed("Failed to update record.", errors)
+                changed = {name for name in row if row.get(name) != existing.get(name)}
+                store.update(collection, row, changed)
+                for step in WRITE_STEPS:
+                    step.written(collection, row, existing)
+                emit_after_commit(collection, "update", row)
+        except BaseException:
+            for step in WRITE_STEPS:
+                step.failed(collection, row, existing)
+            raise
         return row
 
     def _is_manager(
@@ -214,6 +238,8 @@ class RecordService:
                 if relation["type"] == "relation" and relation.get("collectionId") == collection.id:
                     self._release(other, relation, row["id"], seen)
         store.delete(collection, row["id"])
+        for step in WRITE_STEPS:
+            step.deleted(collection, row)
         emit_after_commit(collection, "delete", row)
 
     def _release(

@@ -1,4 +1,6 @@
-"""The fixed cast for collection and record tests: superuser, owner, other user, guest."""
+"""The fixed cast for API tests (STYLE §10): superuser, owner, other user, guest.
+
+Loaded for the whole suite from tests/conftest.py (``pytest_plugins``)."""
 
 from __future__ import annotations
 

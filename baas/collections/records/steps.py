@@ -1,0 +1,46 @@
+"""Extension point: steps other apps add to every record write (STYLE §1).
+
+The storage app registers its file step here from ``AppConfig.ready()``; the record
+service calls each step at fixed points of create, update and delete, so a write
+that fails anywhere leaves no file behind and replaced files go only after commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from baas.collections.models import Collection
+from baas.collections.records.payload import Submission
+
+
+class WriteStep(Protocol):
+    def prepare(
+        self,
+        collection: Collection,
+        submission: Submission,
+        row: dict[str, Any],
+        existing: dict[str, Any] | None,
+        errors: dict[str, Any],
+    ) -> None:
+        """Before validation: fill ``row`` from the submission; add field errors."""
+
+    def written(
+        self, collection: Collection, row: dict[str, Any], existing: dict[str, Any] | None
+    ) -> None:
+        """Inside the transaction, after the row is stored (schedule on_commit work here)."""
+
+    def failed(
+        self, collection: Collection, row: dict[str, Any], existing: dict[str, Any] | None
+    ) -> None:
+        """The write did not happen: undo anything ``prepare`` did outside the database."""
+
+    def deleted(self, collection: Collection, row: dict[str, Any]) -> None:
+        """Inside the transaction of a delete (schedule on_commit cleanup here)."""
+
+
+WRITE_STEPS: list[WriteStep] = []
+
+
+def register_step(step: WriteStep) -> None:
+    if step not in WRITE_STEPS:
+        WRITE_STEPS.append(step)
