@@ -7,8 +7,10 @@ import sqlite3
 import subprocess
 
 import pytest
+import requests
 
 from baas import __version__
+from tests import services
 from tests.services import baas_env, run_baas
 
 STRONG_SECRET = "cli-test-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -151,3 +153,69 @@ def test_database_url_takes_the_database_out_of_the_data_dir(tmp_path):
     assert not (tmp_path / "data" / "data.db").exists()
     with sqlite3.connect(db_file) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_superuser_made_by_the_cli_signs_in_to_the_server_on_the_same_dir(tmp_path):
+    data = str(tmp_path / "data")
+    created = run_baas(
+        "superuser", "upsert", "admin@example.com", "first-password-123", "--dir", data
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip().endswith('Successfully saved superuser "admin@example.com"!')
+    updated = run_baas(
+        "--dir", data, "superuser", "upsert", "admin@example.com", "second-password-456"
+    )
+    assert updated.returncode == 0, updated.stderr
+
+    with services.baas_server(tmp_path / "data") as server:
+        sign_in = f"{server}/api/collections/_superusers/auth-with-password"
+        ok = requests.post(
+            sign_in, json={"identity": "admin@example.com", "password": "second-password-456"}
+        )
+        old = requests.post(
+            sign_in, json={"identity": "admin@example.com", "password": "first-password-123"}
+        )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["record"]["email"] == "admin@example.com"
+    assert old.status_code == 400
+
+
+def test_superuser_delete_says_whether_there_was_one(tmp_path):
+    data = str(tmp_path / "data")
+    assert (
+        run_baas(
+            "superuser", "upsert", "gone@example.com", "some-password-123", "--dir", data
+        ).returncode
+        == 0
+    )
+    deleted = run_baas("superuser", "delete", "gone@example.com", "--dir", data)
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.strip() == 'Successfully deleted superuser "gone@example.com"!'
+    again = run_baas("superuser", "delete", "gone@example.com", "--dir", data)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == 'Superuser "gone@example.com" is missing or already deleted.'
+
+
+def test_superuser_upsert_with_bad_input_is_one_line_naming_the_fields(tmp_path):
+    data = str(tmp_path / "data")
+    assert run_baas("migrate", "--dir", data).returncode == 0
+    line = assert_one_line_error(
+        run_baas("superuser", "upsert", "not-an-email", "short", "--dir", data), "email"
+    )
+    assert "password" in line
+
+
+def test_worker_starts_with_beat_and_stops_on_sigterm(tmp_path, redis_url):
+    env = baas_env(REDIS_URL=redis_url, BAAS_SECRET_KEY=STRONG_SECRET)
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*services.baas_command(), "worker", "--concurrency", "1", "--dir", str(tmp_path / "data")],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    try:
+        services.wait_until(lambda: b" ready." in log_path.read_bytes(), 60, "the Celery worker")
+        assert b"beat: Starting" in log_path.read_bytes()
+    finally:
+        services.stop_process(proc, timeout=30)
+    assert proc.returncode == 0, log_path.read_text()
