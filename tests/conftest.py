@@ -73,7 +73,9 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    with override_settings(STORAGES=storages, CELERY_TASK_ALWAYS_EAGER=True):
+    # Cheap Argon2 in tests: the suite signs users in thousands of times.
+    fast_hash = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    with override_settings(STORAGES=storages, CELERY_TASK_ALWAYS_EAGER=True, BAAS_ARGON2=fast_hash):
         yield
     celery_app.conf.task_always_eager = eager
 

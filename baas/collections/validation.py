@@ -390,6 +390,7 @@ def normalize_collection(
             ["type"],
             field_error("validation_collection_type_change", "Collection type cannot be changed."),
         )
+        raise ValidationFailed(f"Failed to {action} collection.", errors)
     name = data.get("name", existing.name if existing else None)
     _check_name(name, errors, existing, system)
     collection_id = existing.id if existing else _check_id(data, type_name, name, errors)
