@@ -19,6 +19,7 @@ connection, and an unbounded pool exhausts PostgreSQL's connection limit.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 import tempfile
@@ -164,15 +165,19 @@ class WSGIBridge:
 
 async def read_body(receive: Receive) -> IO[bytes]:
     """The whole request body, in memory up to ``SPOOL_MAX_MEMORY``, then on disk."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientGone
+    if not message.get("more_body", False):  # the usual case: one message, a small body
+        return io.BytesIO(message.get("body", b""))
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115
-    while True:
+    body.write(message.get("body", b""))
+    while message.get("more_body", False):
         message = await receive()
         if message["type"] == "http.disconnect":
             body.close()
             raise ClientGone
         body.write(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
     body.seek(0)
     return body
 
