@@ -35,10 +35,13 @@ INSTALLED_APPS = [
     "baas.auth",
     "baas.storage",
     "baas.realtime",
+    "baas.settings_api",
+    "baas.logs",
     "baas.admin_ui",
 ]
 
 MIDDLEWARE = [
+    "baas.logs.middleware.RequestLogMiddleware",  # first: times the whole request
     "baas.api.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "baas.api.middleware.CorsMiddleware",

@@ -7,6 +7,10 @@ urlpatterns = [
     path("api/health", allow_methods("GET", "HEAD")(health)),
     path("api/", include("baas.auth.api.urls")),
     path("api/", include("baas.collections.api.urls")),
+    path("api/", include("baas.settings_api.urls")),
+    path("api/", include("baas.logs.urls")),
+    path("api/x/", include("baas.admin_ui.api.urls")),
+    path("_/", include("baas.admin_ui.urls")),
     # Last: anything else under /api/ is the envelope's 404, even with BAAS_DEBUG on
     # (Django's debug 404 page is HTML).
     re_path(r"^api/", not_found),

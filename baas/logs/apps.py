@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LogsConfig(AppConfig):
+    name = "baas.logs"
+    label = "baas_logs"
+    default_auto_field = "django.db.models.BigAutoField"

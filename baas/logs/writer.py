@@ -1,0 +1,97 @@
+"""Buffered log writes: a request adds an entry; entries reach the table in batches.
+
+One INSERT per API request would put a write (and on SQLite, the write lock) on
+every read. Entries are kept per process and written together once the oldest is
+``FLUSH_SECONDS`` old or ``FLUSH_SIZE`` have gathered, checked at the end of each
+request; reading the logs flushes first, and so does the process exit. Retention
+(``logs.maxDays``) is applied at most every ``PRUNE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import secrets
+import string
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import DatabaseError
+
+from baas.logs.models import RequestLog
+
+FLUSH_SECONDS = 1.0
+FLUSH_SIZE = 100
+PRUNE_SECONDS = 600
+ALPHABET = string.ascii_lowercase + string.digits
+
+log = logging.getLogger("baas.logs")
+_lock = threading.Lock()
+_pending: list[RequestLog] = []
+_oldest = 0.0
+_last_prune = 0.0
+
+
+def wire_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+
+
+def new_id() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(15))
+
+
+def add(level: int, message: str, data: dict[str, Any]) -> None:
+    global _oldest
+    entry = RequestLog(id=new_id(), created=wire_now(), level=level, message=message, data=data)
+    with _lock:
+        if not _pending:
+            _oldest = time.monotonic()
+        _pending.append(entry)
+        due = len(_pending) >= FLUSH_SIZE or time.monotonic() - _oldest >= FLUSH_SECONDS
+    if due:
+        flush()
+
+
+def flush() -> None:
+    with _lock:
+        batch = _pending[:]
+        _pending.clear()
+    if not batch:
+        return
+    try:
+        RequestLog.objects.bulk_create(batch)
+    except DatabaseError:
+        log.warning("could not write %d log entries", len(batch), exc_info=True)
+        return
+    _maybe_prune()
+
+
+def discard() -> None:
+    """Drop what is not written yet (``DELETE /api/logs``)."""
+    with _lock:
+        _pending.clear()
+
+
+def _maybe_prune() -> None:
+    global _last_prune
+    now = time.monotonic()
+    if now - _last_prune < PRUNE_SECONDS:
+        return
+    _last_prune = now
+    from baas.settings_api.service import current
+
+    days = current()["logs"]["maxDays"]
+    if days > 0:
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
+        RequestLog.objects.filter(created__lt=cutoff).delete()
+
+
+def _flush_at_exit() -> None:
+    with contextlib.suppress(Exception):  # the interpreter is going away
+        flush()
+
+
+atexit.register(_flush_at_exit)
