@@ -135,14 +135,52 @@ class SchemaService:
         specs = _validate(schema, "update")
         with transaction.atomic():
             current = self._lock(collection.id)
+            old_name = current.name
+            dependents = [] if current.is_view else self._dependent_views(current)
+            for view in dependents:
+                views.drop_view(view)  # PostgreSQL would refuse to alter columns a view reads
             self._apply_changes(current, schema, specs)
             for attr in ("name", "fields", "indexes", "rules", "options"):
                 setattr(current, attr, getattr(schema, attr))
             current.schema_version = F("schema_version") + 1
             current.save()
             current.refresh_from_db()
+            for view in dependents:
+                self._rebuild_view(view, old_name, current.name)
         dynamic.forget(current.id)
         return current
+
+    def _dependent_views(self, collection: Collection) -> list[Collection]:
+        return [
+            v
+            for v in Collection.objects.filter(type="view")
+            if views.references(v, collection.name)
+        ]
+
+    def _rebuild_view(self, view: Collection, old_name: str, new_name: str) -> None:
+        """Recreate a view over a changed collection, or refuse the change naming the view."""
+        if old_name != new_name:
+            view.options = dict(
+                view.options,
+                viewQuery=views.rename_table(view.options["viewQuery"], old_name, new_name),
+            )
+        try:
+            view.fields = views.infer_fields(view)
+        except views.ViewQueryError as exc:
+            raise ValidationFailed(
+                "Failed to update collection.",
+                {
+                    "fields": field_error(
+                        "validation_view_dependency",
+                        f"The view collection {view.name} depends on this change: {exc}.",
+                    )
+                },
+            ) from exc
+        view.schema_version = F("schema_version") + 1
+        view.save()
+        view.refresh_from_db()
+        views.create_view(view)
+        dynamic.forget(view.id)
 
     def _lock(self, collection_id: str) -> Collection:
         query = Collection.objects.filter(id=collection_id)

@@ -192,3 +192,12 @@ def references(view: Collection, name: str) -> bool:
     except ViewQueryError:
         return False
     return any(t.name.lower() == name.lower() for t in tree.find_all(exp.Table))
+
+
+def rename_table(query: str, old: str, new: str) -> str:
+    """The view query with collection ``old`` renamed to ``new`` (after a collection rename)."""
+    tree = _parse(query)
+    for table in tree.find_all(exp.Table):
+        if table.name.lower() == old.lower():
+            table.set("this", exp.to_identifier(new))
+    return tree.sql(dialect="sqlite")

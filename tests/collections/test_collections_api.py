@@ -46,9 +46,21 @@ SCENARIOS = [
         expect={"totalItems": -1, "totalPages": -1},
     ),
     Scenario("list bad skipTotal", "GET", "/api/collections?skipTotal=yes", status=400),
-    Scenario("list filter", "GET", '/api/collections?filter=name="users"', expect={"totalItems": 1, "items.0.id": "_pb_users_auth_"}),
-    Scenario("list filter system", "GET", "/api/collections?filter=system=true%20%26%26%20type='auth'", expect={"totalItems": 1, "items.0.name": "_superusers"}),
-    Scenario("list filter like", "GET", "/api/collections?filter=name~'auth'", expect={"totalItems": 2}),
+    Scenario(
+        "list filter",
+        "GET",
+        '/api/collections?filter=name="users"',
+        expect={"totalItems": 1, "items.0.id": "_pb_users_auth_"},
+    ),
+    Scenario(
+        "list filter system",
+        "GET",
+        "/api/collections?filter=system=true%20%26%26%20type='auth'",
+        expect={"totalItems": 1, "items.0.name": "_superusers"},
+    ),
+    Scenario(
+        "list filter like", "GET", "/api/collections?filter=name~'auth'", expect={"totalItems": 2}
+    ),
     Scenario("list filter unknown field", "GET", "/api/collections?filter=nope=1", status=400),
     Scenario("list filter bad syntax", "GET", "/api/collections?filter=name=", status=400),
     Scenario("list bad sort", "GET", "/api/collections?sort=nope", status=400),

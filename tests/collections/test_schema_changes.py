@@ -172,3 +172,28 @@ def test_a_schema_change_reaches_another_process_without_restart() -> None:
                 )
                 assert second.status_code == 200, second.text
                 assert second.json()["b"] == 7
+
+
+def test_views_follow_their_source(api: Any, cast: Any, make_collection: Any) -> None:
+    su = cast.superuser
+    make_collection(
+        {
+            "name": "src",
+            "fields": [{"name": "label", "type": "text"}, {"name": "score", "type": "number"}],
+        }
+    )
+    make_collection(
+        {"name": "board", "type": "view", "viewQuery": "SELECT id, label, score FROM src"}
+    )
+    api.post("/api/collections/src/records", json={"label": "a", "score": 3}, token=su)
+    fields = fields_of(api, su, "src") + [{"name": "extra", "type": "bool"}]
+    assert patch_fields(api, su, "src", fields).status_code == 200
+    assert api.patch("/api/collections/src", json={"name": "source"}, token=su).status_code == 200
+    board = api.get("/api/collections/board", token=su).json()
+    assert "source" in board["viewQuery"]
+    assert api.get("/api/collections/board/records", token=su).json()["items"][0]["score"] == 3
+    without_score = [f for f in fields_of(api, su, "source") if f["name"] != "score"]
+    response = patch_fields(api, su, "source", without_score)
+    assert response.status_code == 400
+    assert response.json()["data"]["fields"]["code"] == "validation_view_dependency"
+    assert "score" in [f["name"] for f in fields_of(api, su, "source")]

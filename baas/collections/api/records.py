@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.request import Request
@@ -29,17 +30,16 @@ def call_of(view: ApiView, request: Request) -> Call:
 
 
 def render(
-    collection: Collection, rows: list[dict[str, Any]], request: Request, call: Call
+    collection: Collection, rows: list[dict[str, Any]], query: Mapping[str, str], call: Call
 ) -> list[dict[str, Any]]:
+    """Rows as the caller may see them, with ``?expand=`` and ``?fields=`` applied."""
     from baas.collections.records.expand import expand_rows
 
-    expand = request.query_params.get("expand")
     items = [serialize(collection, row, call.viewer) for row in rows]
-    if expand:
-        expand_rows(collection, rows, items, expand, call)
-    spec = request.query_params.get("fields")
-    if spec:
-        tree = parse_fields(spec)
+    if query.get("expand"):
+        expand_rows(collection, rows, items, query["expand"], call)
+    if query.get("fields"):
+        tree = parse_fields(query["fields"])
         items = [pick(item, tree) for item in items]
     return items
 
@@ -56,13 +56,13 @@ class RecordListView(ApiView):
             sort_text=request.query_params.get("sort"),
             page=page,
         )
-        return Response(envelope(page, render(target, found, request, call), total))
+        return Response(envelope(page, render(target, found, request.query_params, call), total))
 
     def post(self, request: Request, collection: str) -> Response:
         target = find_collection(collection)
         call = call_of(self, request)
         row = RecordService().create_record(target, from_request(request.data, request.FILES), call)
-        return Response(render(target, [row], request, call)[0])
+        return Response(render(target, [row], request.query_params, call)[0])
 
 
 class RecordDetailView(ApiView):
@@ -70,7 +70,7 @@ class RecordDetailView(ApiView):
         target = find_collection(collection)
         call = call_of(self, request)
         row = RecordService().get_record(target, record_id, call)
-        return Response(render(target, [row], request, call)[0])
+        return Response(render(target, [row], request.query_params, call)[0])
 
     def patch(self, request: Request, collection: str, record_id: str) -> Response:
         target = find_collection(collection)
@@ -78,7 +78,7 @@ class RecordDetailView(ApiView):
         row = RecordService().update_record(
             target, record_id, from_request(request.data, request.FILES), call
         )
-        return Response(render(target, [row], request, call)[0])
+        return Response(render(target, [row], request.query_params, call)[0])
 
     def delete(self, request: Request, collection: str, record_id: str) -> Response:
         target = find_collection(collection)

@@ -37,8 +37,17 @@ class WriteStep(Protocol):
     def deleted(self, collection: Collection, row: dict[str, Any]) -> None:
         """Inside the transaction of a delete (schedule on_commit cleanup here)."""
 
+    def abandoned(self) -> None:
+        """An outer transaction (a batch) rolled back after earlier writes of this step
+        succeeded: remove whatever they stored outside the database since the last commit."""
+
 
 WRITE_STEPS: list[WriteStep] = []
+
+
+def abandon_all() -> None:
+    for step in WRITE_STEPS:
+        step.abandoned()
 
 
 def register_step(step: WriteStep) -> None:
