@@ -33,6 +33,15 @@ class S3Config:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str
+    password: str
+    tls: bool
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     debug: bool
@@ -42,6 +51,11 @@ class Config:
     s3: S3Config | None
     allowed_hosts: list[str]
     hooks_dir: Path | None
+    # Auth emails (baas.auth): no SMTP host means the console backend.
+    smtp: SmtpConfig | None = None
+    sender: str = "noreply@example.com"
+    app_name: str = "Acme"
+    app_url: str = "http://localhost:8090"
 
     @property
     def production(self) -> bool:
@@ -95,6 +109,23 @@ def _read_s3(env: environ.Env) -> S3Config | None:
         access_key=values["ACCESS_KEY"],
         secret_key=values["SECRET_KEY"],
         region=values["REGION"] or "us-east-1",
+    )
+
+
+def _read_smtp(env: environ.Env) -> SmtpConfig | None:
+    host = env.str("BAAS_SMTP_HOST", default="")
+    if not host:
+        return None
+    try:
+        port = env.int("BAAS_SMTP_PORT", default=587)
+    except ValueError:
+        raise ConfigError("BAAS_SMTP_PORT: expected a port number, e.g. 587.") from None
+    return SmtpConfig(
+        host=host,
+        port=port,
+        username=env.str("BAAS_SMTP_USERNAME", default=""),
+        password=env.str("BAAS_SMTP_PASSWORD", default=""),
+        tls=env.bool("BAAS_SMTP_TLS", default=port != 25),
     )
 
 
@@ -168,4 +199,8 @@ def load() -> Config:
         s3=s3,
         allowed_hosts=env.list("BAAS_ALLOWED_HOSTS", default=["*"]),
         hooks_dir=Path(hooks) if hooks else None,
+        smtp=_read_smtp(env),
+        sender=env.str("BAAS_SMTP_SENDER", default="noreply@example.com"),
+        app_name=env.str("BAAS_APP_NAME", default="Acme"),
+        app_url=env.str("BAAS_APP_URL", default="http://localhost:8090"),
     )

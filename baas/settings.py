@@ -38,6 +38,19 @@ INSTALLED_APPS = [
     "baas.settings_api",
     "baas.logs",
     "baas.admin_ui",
+    # OAuth2 providers and MFA building blocks for baas.auth (DESIGN §2).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.mfa",
+    "allauth.socialaccount.providers.apple",
+    "allauth.socialaccount.providers.discord",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "baas.auth.middleware.AuthMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",  # allauth's apps refuse to load without it
 ]
 
 ROOT_URLCONF = "baas.urls"
@@ -128,6 +142,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 
 if CONFIG.s3:
+    from baas.storage.s3 import client_config as _s3_client_config
+
     STORAGES = {
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
@@ -142,6 +158,8 @@ if CONFIG.s3:
                 "file_overwrite": False,
                 "default_acl": None,
                 "querystring_expire": 300,
+                # baas.storage: timeouts and retries (an unreachable S3 is a quick 503).
+                "client_config": _s3_client_config(),
             },
         },
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -154,6 +172,15 @@ else:
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+# Files (baas.storage): S3 downloads may redirect to a presigned URL instead of being
+# proxied; the periodic sweep leaves files younger than the grace period alone.
+BAAS_FILES_PRESIGNED_REDIRECT = False
+BAAS_FILES_PRESIGNED_EXPIRE = 60
+BAAS_STORAGE_SWEEP_GRACE = 3600
+CELERY_BEAT_SCHEDULE = {
+    "baas.storage.sweep_orphans": {"task": "baas.storage.sweep_orphans", "schedule": 3600.0},
+}
 
 STATIC_URL = "/_/static/"
 STATIC_ROOT = str(CONFIG.data_dir / ".static")
@@ -185,6 +212,25 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "baas.api.errors.exception_handler",
 }
+
+# Auth emails (baas.auth.mail); SMTP from BAAS_SMTP_*, else the console (embedded default).
+if CONFIG.smtp:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.smtp.host
+    EMAIL_PORT = CONFIG.smtp.port
+    EMAIL_HOST_USER = CONFIG.smtp.username
+    EMAIL_HOST_PASSWORD = CONFIG.smtp.password
+    EMAIL_USE_TLS = CONFIG.smtp.tls and CONFIG.smtp.port != 465
+    EMAIL_USE_SSL = CONFIG.smtp.tls and CONFIG.smtp.port == 465
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = CONFIG.sender
+BAAS_APP_NAME = CONFIG.app_name
+BAAS_APP_URL = CONFIG.app_url
+# allauth is used only for its provider classes (baas.auth.oauth2): apps come per collection.
+SOCIALACCOUNT_ADAPTER = "baas.auth.oauth2.adapter.CollectionAppsAdapter"
+SOCIALACCOUNT_QUERY_EMAIL = True
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,8 @@
-"""Resolve ``Authorization`` into an AuthContext; anything invalid is a guest (wire-api §0)."""
+"""Resolve ``Authorization`` into an AuthContext; anything invalid is a guest (wire-api §0).
+
+Besides the JWTs of wire-api §4.5 the header may carry an API key (``baas_…``, see
+``baas.auth.apikeys``), which resolves to a scoped superuser context.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,13 @@ from django.http import HttpRequest, HttpResponse
 
 from baas.auth import tokens
 from baas.auth.context import GUEST, AuthContext
-from baas.collections.models import Collection
 
 
 def resolve_token(token: str, token_type: str = "auth") -> AuthContext:
-    claims = tokens.unverified_claims(token)
-    if not claims or claims.get("type") != token_type or not isinstance(claims.get("id"), str):
+    resolved = tokens.resolve(token, token_type)
+    if resolved is None:
         return GUEST
-    collection = Collection.objects.filter(id=str(claims.get("collectionId", ""))).first()
-    if collection is None or not collection.is_auth:
-        return GUEST
-    from baas.collections.records import rows
-
-    record = rows.fetch_one(collection, claims["id"])
-    kind = "authToken" if token_type == "auth" else "fileToken"
-    if record is None or tokens.verify(token, collection, record, kind) is None:
-        return GUEST
+    collection, record, _ = resolved
     return AuthContext(record=record, collection=collection)
 
 
@@ -34,12 +29,22 @@ def token_from_header(value: str) -> str:
     return value
 
 
+def resolve_header(request: HttpRequest) -> AuthContext:
+    header = request.headers.get("Authorization", "")
+    token = token_from_header(header) if header else ""
+    if not token:
+        return GUEST
+    from baas.auth import apikeys
+
+    if apikeys.looks_like_key(token):
+        return apikeys.resolve(token, request.method or "GET", request.path)
+    return resolve_token(token)
+
+
 class AuthMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        token = token_from_header(header) if header else ""
-        request.baas_auth = resolve_token(token) if token else GUEST  # type: ignore[attr-defined]
+        request.baas_auth = resolve_header(request)  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from baas.auth.context import AuthContext
+from baas.auth.records import SYSTEM
 from baas.collections.models import SUPERUSERS_ID, Collection
 from baas.collections.records import RecordService, rows
 from baas.collections.records.payload import Submission
-from baas.collections.records.service import Call
-
-SYSTEM = Call(
-    viewer=AuthContext(
-        record={"id": "system"}, collection=Collection(id=SUPERUSERS_ID, type="auth")
-    )
-)
 
 
 def _find(collection: Collection, email: str) -> dict | None:

@@ -13,6 +13,14 @@ import jwt
 from baas.collections.models import Collection
 
 ALGORITHM = "HS256"
+# token type -> the collection option that holds its secret and duration (wire-api §4.5)
+KIND_OF = {
+    "auth": "authToken",
+    "file": "fileToken",
+    "verification": "verificationToken",
+    "passwordReset": "passwordResetToken",
+    "emailChange": "emailChangeToken",
+}
 
 
 def _key(collection: Collection, record: dict[str, Any], kind: str) -> str:
@@ -66,3 +74,29 @@ def verify(
         )
     except jwt.PyJWTError:
         return None
+
+
+def resolve(
+    token: str, token_type: str
+) -> tuple[Collection, dict[str, Any], dict[str, Any]] | None:
+    """The collection, record and verified claims of a token of ``token_type``, or None.
+
+    wire-api §4.5: read ``id``/``collectionId`` unverified, load the record, then verify
+    with that record's key; a rotated ``tokenKey`` or a wrong type fails here.
+    """
+    claims = unverified_claims(token)
+    if not claims or claims.get("type") != token_type:
+        return None
+    record_id, collection_id = claims.get("id"), claims.get("collectionId")
+    if not isinstance(record_id, str) or not isinstance(collection_id, str):
+        return None
+    from baas.auth import records
+
+    found = records.load(collection_id, record_id)
+    if found is None:
+        return None
+    collection, record = found
+    verified = verify(token, collection, record, KIND_OF[token_type])
+    if verified is None or verified.get("type") != token_type:
+        return None
+    return collection, record, verified

@@ -1,8 +1,25 @@
 from django.urls import path
 
-from baas.auth.api import views
+from baas.auth.api import extras, flows, oauth2, otp, views
+
+AUTH = "collections/<str:collection>/"
 
 urlpatterns = [
-    path("collections/<str:collection>/auth-with-password", views.AuthWithPasswordView.as_view()),
-    path("collections/<str:collection>/auth-refresh", views.AuthRefreshView.as_view()),
+    path("collections/meta/oauth2-providers", oauth2.OAuth2ProvidersView.as_view()),
+    path(AUTH + "auth-methods", views.AuthMethodsView.as_view()),
+    path(AUTH + "auth-with-password", views.AuthWithPasswordView.as_view()),
+    path(AUTH + "auth-refresh", views.AuthRefreshView.as_view()),
+    path(AUTH + "auth-with-oauth2", oauth2.AuthWithOAuth2View.as_view()),
+    path(AUTH + "request-otp", otp.RequestOtpView.as_view()),
+    path(AUTH + "auth-with-otp", otp.AuthWithOtpView.as_view()),
+    path(AUTH + "request-verification", flows.RequestVerificationView.as_view()),
+    path(AUTH + "confirm-verification", flows.ConfirmVerificationView.as_view()),
+    path(AUTH + "request-password-reset", flows.RequestPasswordResetView.as_view()),
+    path(AUTH + "confirm-password-reset", flows.ConfirmPasswordResetView.as_view()),
+    path(AUTH + "request-email-change", flows.RequestEmailChangeView.as_view()),
+    path(AUTH + "confirm-email-change", flows.ConfirmEmailChangeView.as_view()),
+    path(AUTH + "impersonate/<str:record_id>", views.ImpersonateView.as_view()),
+    path("oauth2-redirect", oauth2.oauth2_redirect),
+    # beyond the peer (/api/x/...)
+    path("x/" + AUTH + "records/<str:record_id>/logout", extras.ForceLogoutView.as_view()),
 ]

@@ -1,0 +1,205 @@
+"""The OAuth2 flows of wire-api §4.2/§4.3 on top of allauth's provider classes.
+
+``provider_entries`` makes the ``auth-methods`` entries (fresh state and PKCE pair per
+call). ``exchange`` turns a code into allauth's ``SocialLogin`` (allauth's client does
+the token request, its adapter the profile request). ``link_or_create`` finds or makes
+the auth record and the ``_externalAuths`` link.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from allauth.socialaccount.providers.oauth2.utils import generate_code_challenge
+from requests import RequestException
+
+from baas.api.errors import BadRequest
+from baas.auth import records
+from baas.auth.context import GUEST, AuthContext
+from baas.auth.oauth2.providers import Connector, config_of, configured, connect
+from baas.collections.fields.dates import to_wire
+from baas.collections.fields.patterns import generate
+from baas.collections.models import Collection
+from baas.collections.records import RecordService
+from baas.collections.records.payload import Submission
+from baas.collections.records.service import Call
+
+log = logging.getLogger("baas.auth")
+
+EXTERNAL_AUTHS = "_externalAuths"
+FAILED = "Failed to authenticate."
+
+
+def _raw(request: Any) -> Any:
+    return getattr(request, "_request", request)
+
+
+def provider_entries(request: Any, collection: Collection) -> list[dict[str, Any]]:
+    return [_entry(connect(_raw(request), config)) for config in configured(collection.options)]
+
+
+def _entry(connector: Connector) -> dict[str, Any]:
+    state = secrets.token_urlsafe(24)
+    pkce = generate_code_challenge()
+    client = connector.adapter.get_client(connector.adapter.request, connector.provider.app)
+    client.state = state
+    params = connector.provider.get_auth_params()
+    if connector.pkce:
+        params.update(code_challenge=pkce["code_challenge"], code_challenge_method="S256")
+    url = client.get_redirect_url(
+        connector.adapter.authorize_url, connector.provider.get_scope(), params
+    )
+    # wire-api §4.2: the SDK appends its redirect URL, so ``redirect_uri=`` must come last
+    url = url.replace("redirect_uri=&", "").replace("&redirect_uri=", "") + "&redirect_uri="
+    return {
+        "name": connector.spec.name,
+        "displayName": connector.display_name,
+        "state": state,
+        "authURL": url,
+        "codeVerifier": pkce["code_verifier"],
+        "codeChallenge": pkce["code_challenge"].decode()
+        if isinstance(pkce["code_challenge"], bytes)
+        else pkce["code_challenge"],
+        "codeChallengeMethod": "S256",
+    }
+
+
+@dataclass
+class ExternalUser:
+    id: str
+    name: str
+    username: str
+    email: str
+    email_verified: bool
+    avatar_url: str
+    access_token: str
+    refresh_token: str
+    expiry: str
+    raw: dict[str, Any]
+
+    def meta(self, is_new: bool) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "username": self.username,
+            "email": self.email,
+            "avatarURL": self.avatar_url,
+            "accessToken": self.access_token,
+            "refreshToken": self.refresh_token,
+            "expiry": self.expiry,
+            "rawUser": self.raw,
+            "isNew": is_new,
+        }
+
+
+def exchange(
+    request: Any, collection: Collection, name: str, code: str, verifier: str, redirect_url: str
+) -> ExternalUser:
+    config = config_of(collection.options, name)
+    if config is None or not collection.options.get("oauth2", {}).get("enabled"):
+        raise BadRequest("The collection is not configured to allow OAuth2 authentication.")
+    connector = connect(_raw(request), config, redirect_url)
+    adapter, app = connector.adapter, connector.provider.app
+    try:
+        client = adapter.get_client(adapter.request, app)
+        response = client.get_access_token(code, pkce_code_verifier=verifier or None)
+        adapter.did_fetch_access_token = True
+        token = adapter.parse_token(response)
+        login = adapter.complete_login(adapter.request, app, token, response=response)
+    except (OAuth2Error, RequestException, KeyError, ValueError) as exc:
+        log.info("OAuth2 %s exchange failed: %s", name, exc)
+        raise BadRequest(FAILED) from None
+    return _external_user(connector, login, token)
+
+
+def _external_user(connector: Connector, login: Any, token: Any) -> ExternalUser:
+    account = login.account
+    common = connector.provider.extract_common_fields(account.extra_data) or {}
+    user = login.user
+    email = str(getattr(user, "email", "") or common.get("email") or "")
+    verified = any(a.email == email and a.verified for a in login.email_addresses)
+    full = " ".join(
+        part for part in (getattr(user, "first_name", ""), getattr(user, "last_name", "")) if part
+    )
+    name = str(common.get("name") or full or "")
+    avatar = connector.provider.wrap_account(account).get_avatar_url() or ""
+    return ExternalUser(
+        id=str(account.uid),
+        name=name,
+        username=str(getattr(user, "username", "") or common.get("username") or ""),
+        email=email,
+        email_verified=verified,
+        avatar_url=str(avatar),
+        access_token=str(token.token or ""),
+        refresh_token=str(token.token_secret or ""),
+        expiry=to_wire(token.expires_at) if token.expires_at else "",
+        raw=account.extra_data if isinstance(account.extra_data, dict) else {},
+    )
+
+
+def link_or_create(
+    request: Any,
+    collection: Collection,
+    provider: str,
+    user: ExternalUser,
+    create_data: dict[str, Any],
+    viewer: AuthContext,
+) -> tuple[dict[str, Any], bool]:
+    """The auth record for this external identity, and whether it was just created."""
+    externals = records.system_collection(EXTERNAL_AUTHS)
+    links = records.find_where(
+        externals, collectionRef=collection.id, provider=provider, providerId=user.id
+    )
+    record: dict[str, Any] | None = None
+    if links:
+        found = records.load(collection.id, links[0]["recordRef"])
+        record = found[1] if found else None
+    is_new = False
+    if record is None:
+        if (
+            viewer.record is not None
+            and viewer.collection
+            and viewer.collection.id == collection.id
+        ):
+            record = viewer.record  # a signed-in user links another provider
+        elif user.email and user.email_verified:
+            record = records.find_by_email(collection, user.email)
+        if record is None:
+            record = _create(request, collection, user, create_data)
+            is_new = True
+        if not links:
+            records.create(
+                externals,
+                {
+                    "collectionRef": collection.id,
+                    "recordRef": record["id"],
+                    "provider": provider,
+                    "providerId": user.id,
+                },
+            )
+    if user.email_verified and user.email == record.get("email") and not record.get("verified"):
+        record = records.update(collection, record["id"], {"verified": True})
+    return record, is_new
+
+
+def _create(
+    request: Any, collection: Collection, user: ExternalUser, create_data: dict[str, Any]
+) -> dict[str, Any]:
+    """A new auth record; the createRule applies with ``@request.context = "oauth2"``."""
+    password = generate("[a-zA-Z0-9]{30}")
+    values: dict[str, Any] = dict(create_data)
+    values.pop("verified", None)
+    if user.email and not records.find_by_email(collection, user.email):
+        values.setdefault("email", user.email)
+    mapped = collection.options.get("oauth2", {}).get("mappedFields", {}) or {}
+    for key, value in (("id", user.id), ("name", user.name), ("username", user.username)):
+        target = mapped.get(key)
+        if target and collection.field(target) and target not in values and value:
+            values[target] = value
+    values.update(password=password, passwordConfirm=password)
+    call = Call(viewer=GUEST, method="POST", context="oauth2")
+    return RecordService().create_record(collection, Submission(values=values), call)
