@@ -24,7 +24,7 @@ await admin.collection("_superusers").authWithPassword(process.env.SU_EMAIL, pro
 assert.ok(admin.authStore.isSuperuser, "superuser token detected by the SDK");
 
 await admin.collections.create({
-  name: "posts",
+  name: "sdk_posts",
   listRule: "published = true || author = @request.auth.id",
   viewRule: "published = true || author = @request.auth.id",
   createRule: "@request.auth.id != '' && author = @request.auth.id",
@@ -57,60 +57,60 @@ assert.equal(refreshed.record.id, user.id);
 // CRUD
 const created = [];
 for (let i = 0; i < 25; i++) {
-  created.push(await pb.collection("posts").create({
+  created.push(await pb.collection("sdk_posts").create({
     title: `post ${String(i).padStart(2, "0")}`, views: i * 10, published: i % 2 === 0, tags: ["a"], author: user.id,
   }));
 }
-const one = await pb.collection("posts").getOne(created[0].id, { expand: "author" });
+const one = await pb.collection("sdk_posts").getOne(created[0].id, { expand: "author" });
 assert.equal(one.expand.author.id, user.id);
 assert.equal(one.collectionName, "posts");
-const updated = await pb.collection("posts").update(created[0].id, { "views+": 5, "tags+": "b" });
+const updated = await pb.collection("sdk_posts").update(created[0].id, { "views+": 5, "tags+": "b" });
 assert.equal(updated.views, 5);
 assert.deepEqual(updated.tags, ["a", "b"]);
 
 // lists
-const page = await pb.collection("posts").getList(1, 10, { filter: "views >= 100", sort: "-views" });
+const page = await pb.collection("sdk_posts").getList(1, 10, { filter: "views >= 100", sort: "-views" });
 assert.equal(page.perPage, 10);
 assert.equal(page.totalItems, 15);
 assert.equal(page.items[0].views, 240);
-const all = await pb.collection("posts").getFullList({ batch: 7, sort: "title" });
+const all = await pb.collection("sdk_posts").getFullList({ batch: 7, sort: "title" });
 assert.equal(all.length, 25);
 assert.equal(all[24].title, "post 24");
-const first = await pb.collection("posts").getFirstListItem(pb.filter("title = {:t}", { t: "post 03" }));
+const first = await pb.collection("sdk_posts").getFirstListItem(pb.filter("title = {:t}", { t: "post 03" }));
 assert.equal(first.views, 30);
-await expectError(pb.collection("posts").getFirstListItem('title = "nope"'), 404);
+await expectError(pb.collection("sdk_posts").getFirstListItem('title = "nope"'), 404);
 
 // what a guest sees: published posts only
 const guest = new PocketBase(base);
-const visible = await guest.collection("posts").getFullList();
+const visible = await guest.collection("sdk_posts").getFullList();
 assert.equal(visible.length, 13);
-await expectError(guest.collection("posts").create({ title: "x" }), 400, (r) => {
+await expectError(guest.collection("sdk_posts").create({ title: "x" }), 400, (r) => {
   assert.equal(r.message, "Failed to create record.");
 });
-await expectError(guest.collection("posts").getList(1, 5, { filter: "@request.auth.id = ''" }), 403);
+await expectError(guest.collection("sdk_posts").getList(1, 5, { filter: "@request.auth.id = ''" }), 403);
 
 // validation errors keep the contract's shape
-await expectError(pb.collection("posts").create({ views: 1, author: user.id }), 400, (r) => {
+await expectError(pb.collection("sdk_posts").create({ views: 1, author: user.id }), 400, (r) => {
   assert.equal(r.data.title.code, "validation_required");
 });
 
 // batch, all or nothing
 const batch = pb.createBatch();
-batch.collection("posts").create({ title: "batched", author: user.id });
-batch.collection("posts").update(created[1].id, { title: "renamed" });
-batch.collection("posts").delete(created[2].id);
+batch.collection("sdk_posts").create({ title: "batched", author: user.id });
+batch.collection("sdk_posts").update(created[1].id, { title: "renamed" });
+batch.collection("sdk_posts").delete(created[2].id);
 const results = await batch.send();
 assert.deepEqual(results.map((r) => r.status), [200, 200, 204]);
 const failing = pb.createBatch();
-failing.collection("posts").create({ title: "never", author: user.id });
-failing.collection("posts").create({ author: user.id });
+failing.collection("sdk_posts").create({ title: "never", author: user.id });
+failing.collection("sdk_posts").create({ author: user.id });
 await expectError(failing.send(), 400, (r) => {
   assert.equal(r.data.requests["1"].code, "batch_request_failed");
 });
-await expectError(pb.collection("posts").getFirstListItem('title = "never"'), 404);
+await expectError(pb.collection("sdk_posts").getFirstListItem('title = "never"'), 404);
 
 // delete
-await pb.collection("posts").delete(created[3].id);
-await expectError(pb.collection("posts").getOne(created[3].id), 404);
+await pb.collection("sdk_posts").delete(created[3].id);
+await expectError(pb.collection("sdk_posts").getOne(created[3].id), 404);
 
 console.log(JSON.stringify({ ok: true, posts: all.length }));
