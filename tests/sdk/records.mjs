@@ -63,7 +63,7 @@ for (let i = 0; i < 25; i++) {
 }
 const one = await pb.collection("sdk_posts").getOne(created[0].id, { expand: "author" });
 assert.equal(one.expand.author.id, user.id);
-assert.equal(one.collectionName, "posts");
+assert.equal(one.collectionName, "sdk_posts");
 const updated = await pb.collection("sdk_posts").update(created[0].id, { "views+": 5, "tags+": "b" });
 assert.equal(updated.views, 5);
 assert.deepEqual(updated.tags, ["a", "b"]);
