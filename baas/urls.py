@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/health", allow_methods("GET", "HEAD")(health)),
     path("api/", include("baas.auth.api.urls")),
     path("api/", include("baas.collections.api.urls")),
+    path("api/", include("baas.storage.api.urls")),
     path("api/", include("baas.settings_api.urls")),
     path("api/", include("baas.logs.urls")),
     path("api/x/", include("baas.admin_ui.api.urls")),

@@ -1,0 +1,202 @@
+"""Reaching the configured storage (``storages["default"]``): a registry of adapters.
+
+Everything goes through Django's storage API, so the local directory and S3 switch by
+settings only. An adapter adds what that API lacks and a backend can do better:
+ranged reads, one-call metadata, prefix deletes and presigned URLs (STYLE §1: a new
+backend is one new class in ``ADAPTERS``). Failures of the storage itself become
+``StorageUnavailable``, the envelope's 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+from baas.api.errors import ServiceUnavailable
+
+log = logging.getLogger("baas.storage")
+
+CHUNK_SIZE = 256 * 1024
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The file storage did not answer (S3 down, disk gone)."""
+
+
+@dataclass(frozen=True)
+class Stat:
+    size: int
+    modified: datetime | None
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors += [BotoCoreError, ClientError]
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        pass
+    return tuple(errors)
+
+
+@contextmanager
+def reaching_storage(action: str) -> Iterator[None]:
+    """Turn a storage failure into a clean 503; the details go to the log only."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except _unavailable_errors() as exc:
+        log.warning("storage unavailable while %s: %s", action, exc)
+        raise StorageUnavailable() from exc
+
+
+class Adapter:
+    """Works with any Django storage, through its public API only."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def save(self, name: str, content: Any) -> str:
+        """Store ``content`` (a Django File, streamed in chunks); the name actually used."""
+        return self.storage.save(name, content)
+
+    def delete(self, name: str) -> None:
+        self.storage.delete(name)
+
+    def exists(self, name: str) -> bool:
+        return self.storage.exists(name)
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            size = self.storage.size(name)
+        except FileNotFoundError:
+            return None
+        try:
+            modified = self.storage.get_modified_time(name)
+        except (NotImplementedError, FileNotFoundError):
+            modified = None
+        return Stat(size=size, modified=modified)
+
+    def read_range(self, name: str, start: int, length: int) -> Iterator[bytes]:
+        """``length`` bytes from ``start``, in chunks, closing the file when done."""
+        handle: IO[bytes] = self.storage.open(name, "rb")
+        try:
+            handle.seek(start)
+            remaining = length
+            while remaining > 0:
+                chunk = handle.read(min(CHUNK_SIZE, remaining))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+                yield chunk
+        finally:
+            handle.close()
+
+    def head(self, name: str, size: int) -> bytes:
+        return b"".join(self.read_range(name, 0, size))
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        try:
+            directories, files = self.storage.listdir(path)
+        except FileNotFoundError:
+            return [], []
+        return list(directories), list(files)
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete everything under the folder ``prefix`` (no error when it is missing)."""
+        directories, files = self.listdir(prefix)
+        for name in files:
+            self.storage.delete(posixpath.join(prefix, name))
+        for directory in directories:
+            self.delete_prefix(posixpath.join(prefix, directory))
+
+    def presigned_url(self, name: str, parameters: dict[str, str], expire: int) -> str | None:
+        return None
+
+
+class FileSystemAdapter(Adapter):
+    storage: FileSystemStorage
+
+    def delete_prefix(self, prefix: str) -> None:
+        with suppress(FileNotFoundError):
+            shutil.rmtree(self.storage.path(prefix))
+
+
+class S3Adapter(Adapter):
+    """django-storages' S3Storage: ranged GETs and batch deletes instead of full downloads."""
+
+    def _key(self, name: str) -> str:
+        from storages.utils import clean_name
+
+        return self.storage._normalize_name(clean_name(name))  # type: ignore[attr-defined]
+
+    def _client(self) -> Any:
+        return self.storage.connection.meta.client  # type: ignore[attr-defined]
+
+    def _bucket_name(self) -> str:
+        return self.storage.bucket_name  # type: ignore[attr-defined]
+
+    def stat(self, name: str) -> Stat | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self._client().head_object(Bucket=self._bucket_name(), Key=self._key(name))
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return Stat(size=int(head["ContentLength"]), modified=head.get("LastModified"))
+
+    def read_range(self, name: str, start: int, length: int) -> Iterator[bytes]:
+        if length <= 0:
+            return
+        answer = self._client().get_object(
+            Bucket=self._bucket_name(),
+            Key=self._key(name),
+            Range=f"bytes={start}-{start + length - 1}",
+        )
+        body = answer["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_SIZE)
+        finally:
+            body.close()
+
+    def delete_prefix(self, prefix: str) -> None:
+        key = self._key(prefix).rstrip("/") + "/"
+        self.storage.bucket.objects.filter(Prefix=key).delete()  # type: ignore[attr-defined]
+
+    def presigned_url(self, name: str, parameters: dict[str, str], expire: int) -> str | None:
+        return self.storage.url(name, parameters=parameters, expire=expire)  # type: ignore[call-arg]
+
+
+def _s3_class() -> type | None:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # pragma: no cover - django-storages is a dependency
+        return None
+    return S3Storage
+
+
+ADAPTERS: list[tuple[type | None, type[Adapter]]] = [
+    (FileSystemStorage, FileSystemAdapter),
+    (_s3_class(), S3Adapter),
+]
+
+
+def adapter() -> Adapter:
+    """The adapter for the configured default storage (read per call: tests switch it)."""
+    storage = storages["default"]
+    for storage_class, adapter_class in ADAPTERS:
+        if storage_class is not None and isinstance(storage, storage_class):
+            return adapter_class(storage)
+    return Adapter(storage)
