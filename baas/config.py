@@ -54,8 +54,6 @@ class Config:
     # Auth emails (baas.auth): no SMTP host means the console backend.
     smtp: SmtpConfig | None = None
     sender: str = "noreply@example.com"
-    app_name: str = "Acme"
-    app_url: str = "http://localhost:8090"
 
     @property
     def production(self) -> bool:
@@ -201,6 +199,4 @@ def load() -> Config:
         hooks_dir=Path(hooks) if hooks else None,
         smtp=_read_smtp(env),
         sender=env.str("BAAS_SMTP_SENDER", default="noreply@example.com"),
-        app_name=env.str("BAAS_APP_NAME", default="Acme"),
-        app_url=env.str("BAAS_APP_URL", default="http://localhost:8090"),
     )

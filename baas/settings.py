@@ -226,8 +226,6 @@ if CONFIG.smtp:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = CONFIG.sender
-BAAS_APP_NAME = CONFIG.app_name
-BAAS_APP_URL = CONFIG.app_url
 # allauth is used only for its provider classes (baas.auth.oauth2): apps come per collection.
 SOCIALACCOUNT_ADAPTER = "baas.auth.oauth2.adapter.CollectionAppsAdapter"
 SOCIALACCOUNT_QUERY_EMAIL = True

@@ -1,6 +1,10 @@
 """Auth emails: templates from the collection options, placeholders filled, sent via Django.
 
 Placeholders: ``{APP_NAME} {APP_URL} {TOKEN} {OTP} {ALERT_INFO} {RECORD:field}``.
+``APP_NAME``, ``APP_URL`` and the sender come from the application settings
+(``meta``, wire-api §7.3). The transport is the settings' SMTP server when it is
+enabled there, otherwise Django's email backend (``BAAS_SMTP_*``, or the console when
+embedded); a stock ``senderAddress`` then gives way to ``BAAS_SMTP_SENDER``.
 Callers queue ``baas.auth.tasks.send_auth_email`` after commit (STYLE §8); the task
 calls :func:`send` with ids it loads itself.
 """
@@ -16,6 +20,8 @@ from django.core.mail import EmailMultiAlternatives
 
 from baas.auth import tokens
 from baas.collections.models import Collection
+from baas.settings_api.defaults import DEFAULTS as APP_DEFAULTS
+from baas.settings_api.service import current as app_settings
 
 # kind -> (where the template lives in the options, token type or None)
 KINDS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -68,9 +74,10 @@ def build_token(
 def send(collection: Collection, record: dict[str, Any], kind: str, extra: dict[str, Any]) -> None:
     """Render and send one auth email (raises on SMTP failure)."""
     template = template_of(collection, kind)
+    meta = app_settings()["meta"]
     values = {
-        "APP_NAME": str(getattr(settings, "BAAS_APP_NAME", "Acme")),
-        "APP_URL": str(getattr(settings, "BAAS_APP_URL", "")).rstrip("/"),
+        "APP_NAME": str(meta.get("appName", "")),
+        "APP_URL": str(meta.get("appURL", "")).rstrip("/"),
         "TOKEN": build_token(collection, record, kind, extra),
         "OTP": str(extra.get("otp", "")),
         "ALERT_INFO": str(extra.get("alertInfo", "")),
@@ -78,7 +85,19 @@ def send(collection: Collection, record: dict[str, Any], kind: str, extra: dict[
     to = str(extra.get("newEmail") or extra.get("to") or record.get("email", ""))
     subject = fill(template["subject"], values, record, escape=False)
     body = fill(template["body"], values, record, escape=True)
+    if app_settings()["smtp"].get("enabled"):
+        from baas.settings_api.mail import send_mail
+
+        send_mail(to, subject, body)
+        return
     text = html.unescape(_TAGS.sub("", body)).strip()
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message = EmailMultiAlternatives(subject, text, _sender(meta), [to])
     message.attach_alternative(body, "text/html")
     message.send()
+
+
+def _sender(meta: dict[str, Any]) -> str:
+    address = str(meta.get("senderAddress", ""))
+    if not address or address == APP_DEFAULTS["meta"]["senderAddress"]:
+        return str(settings.DEFAULT_FROM_EMAIL)
+    return f"{meta.get('senderName', '')} <{address}>"

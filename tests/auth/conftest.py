@@ -62,8 +62,6 @@ def mailbox(smtp_server: Mailbox) -> Iterator[Mailbox]:
         EMAIL_USE_SSL=False,
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
-        BAAS_APP_NAME="Testapp",
-        BAAS_APP_URL="http://app.test",
     ):
         yield smtp_server
 

@@ -28,7 +28,9 @@ def _forged(cast, kind: str) -> str:
     users, owner = _owner(cast)
     claims = _claims(cast.owner)
     if kind == "bad signature":
-        return jwt.encode(claims, "not-the-key-but-long-enough-to-be-a-real-hmac-key", algorithm="HS256")
+        return jwt.encode(
+            claims, "not-the-key-but-long-enough-to-be-a-real-hmac-key", algorithm="HS256"
+        )
     if kind == "expired":
         return tokens.issue(users, owner, duration=-10)
     if kind == "alg none":

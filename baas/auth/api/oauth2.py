@@ -25,8 +25,10 @@ from baas.auth.oauth2 import flow
 from baas.auth.oauth2.providers import REGISTRY
 from baas.auth.service import sign_in
 
-# Sent for every provider callback to /api/oauth2-redirect when baas.realtime has no
-# ``publish.publish_custom`` yet. kwargs: state (the realtime clientId), code, error.
+# Sent for every provider callback to /api/oauth2-redirect. kwargs: state (the realtime
+# clientId), code, error. The realtime app delivers it on topic ``@oauth2`` either by
+# connecting to this signal or by providing ``baas.realtime.publish.publish_custom``
+# (called too when it exists): it should do one of the two, not both.
 oauth2_redirect_received = Signal()
 
 SUCCESS_PAGE = "/_/#/auth/oauth2-redirect-success"
@@ -59,10 +61,10 @@ class AuthWithOAuth2View(ApiView):
 def publish_redirect(state: str, code: str, error: str) -> None:
     """Forward the callback to the realtime client whose id is ``state`` (topic ``@oauth2``)."""
     payload = {"state": state, "code": code, "error": error}
+    oauth2_redirect_received.send(sender=None, **payload)
     try:
         from baas.realtime.publish import publish_custom  # type: ignore[import-not-found]
     except ImportError:
-        oauth2_redirect_received.send(sender=None, **payload)
         return
     publish_custom("@oauth2", payload, state)
 

@@ -17,7 +17,7 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.utils import generate_code_challenge
 from requests import RequestException
 
-from baas.api.errors import BadRequest
+from baas.api.errors import BadRequest, Forbidden
 from baas.auth import records
 from baas.auth.context import GUEST, AuthContext
 from baas.auth.oauth2.providers import Connector, config_of, configured, connect
@@ -99,9 +99,11 @@ class ExternalUser:
 def exchange(
     request: Any, collection: Collection, name: str, code: str, verifier: str, redirect_url: str
 ) -> ExternalUser:
+    if not collection.options.get("oauth2", {}).get("enabled") or collection.is_superusers:
+        raise Forbidden("The collection is not configured to allow OAuth2 authentication.")
     config = config_of(collection.options, name)
-    if config is None or not collection.options.get("oauth2", {}).get("enabled"):
-        raise BadRequest("The collection is not configured to allow OAuth2 authentication.")
+    if config is None:
+        raise BadRequest(f"Missing or invalid provider {name!r}.")
     connector = connect(_raw(request), config, redirect_url)
     adapter, app = connector.adapter, connector.provider.app
     try:
@@ -137,8 +139,16 @@ def _external_user(connector: Connector, login: Any, token: Any) -> ExternalUser
         access_token=str(token.token or ""),
         refresh_token=str(token.token_secret or ""),
         expiry=to_wire(token.expires_at) if token.expires_at else "",
-        raw=account.extra_data if isinstance(account.extra_data, dict) else {},
+        raw=_raw_user(account.extra_data),
     )
+
+
+def _raw_user(extra: Any) -> dict[str, Any]:
+    if not isinstance(extra, dict):
+        return {}
+    # allauth keeps OIDC data as {"userinfo": ..., "id_token": ...}; meta.rawUser is the user
+    inner = extra.get("userinfo") or extra.get("id_token")
+    return inner if isinstance(inner, dict) else extra
 
 
 def link_or_create(

@@ -1,0 +1,124 @@
+"""A small OAuth2/OIDC provider on loopback: the third party, at its HTTP boundary.
+
+It speaks the authorization-code grant with PKCE (S256): the test plays the user's
+consent by calling ``grant(code_challenge, user)``, which returns the code the provider
+would have put on the redirect. Endpoints: ``/authorize`` (unused by the server),
+``/token``, ``/userinfo`` (OIDC), ``/user`` and ``/user/emails`` (GitHub's shape).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+
+
+@dataclass
+class Provider:
+    base: str
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> grant
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # access token -> user
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+
+    def grant(self, code_challenge: str, user: dict[str, Any]) -> str:
+        code = secrets.token_urlsafe(12)
+        self.grants[code] = {"challenge": code_challenge, "user": user}
+        return code
+
+    def config(self, name: str, **extra: Any) -> dict[str, Any]:
+        userinfo = "/user" if name == "github" else "/userinfo"
+        return {
+            "name": name,
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+            "authURL": f"{self.base}/authorize",
+            "tokenURL": f"{self.base}/token",
+            "userInfoURL": f"{self.base}{userinfo}",
+            **extra,
+        }
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _json(self, status: int, body: Any) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_POST(self) -> None:
+            if self.path != "/token":
+                return self._json(404, {})
+            length = int(self.headers.get("Content-Length", 0))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            provider.token_requests.append(form)
+            grant = provider.grants.pop(form.get("code", ""), None)
+            if (
+                grant is None
+                or form.get("client_id") != CLIENT_ID
+                or form.get("client_secret") != CLIENT_SECRET
+                or form.get("grant_type") != "authorization_code"
+                or _s256(form.get("code_verifier", "")) != grant["challenge"]
+            ):
+                return self._json(400, {"error": "invalid_grant"})
+            token = secrets.token_urlsafe(16)
+            provider.tokens[token] = grant["user"]
+            self._json(
+                200,
+                {
+                    "access_token": token,
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                    "refresh_token": "refresh-" + token,
+                },
+            )
+
+        def do_GET(self) -> None:
+            header = self.headers.get("Authorization", "")
+            token = header.split(" ", 1)[1] if " " in header else ""
+            user = provider.tokens.get(token)
+            if user is None:
+                return self._json(401, {"error": "invalid_token"})
+            if self.path == "/userinfo":
+                return self._json(200, user)
+            if self.path == "/user":
+                return self._json(200, {k: v for k, v in user.items() if k != "emails"})
+            if self.path == "/user/emails":
+                return self._json(200, user.get("emails", []))
+            self._json(404, {})
+
+    return Handler
+
+
+@contextmanager
+def oauth2_provider() -> Iterator[Provider]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    provider = Provider(base=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _handler(provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield provider
+    finally:
+        server.shutdown()
+        server.server_close()
