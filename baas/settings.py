@@ -229,6 +229,7 @@ DEFAULT_FROM_EMAIL = CONFIG.sender
 # allauth is used only for its provider classes (baas.auth.oauth2): apps come per collection.
 SOCIALACCOUNT_ADAPTER = "baas.auth.oauth2.adapter.CollectionAppsAdapter"
 SOCIALACCOUNT_QUERY_EMAIL = True
+MFA_TOTP_TOLERANCE = 1  # one 30 s step of clock drift either way (baas.auth.second_factor)
 
 LOGGING = {
     "version": 1,

@@ -46,5 +46,12 @@ class AuthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.baas_auth = resolve_header(request)  # type: ignore[attr-defined]
+        from baas.auth.apikeys import OutOfScope
+
+        try:
+            request.baas_auth = resolve_header(request)  # type: ignore[attr-defined]
+        except OutOfScope:
+            from baas.api.errors import Forbidden, error_response
+
+            return error_response(Forbidden("The API key does not allow this request."))
         return self.get_response(request)

@@ -69,14 +69,37 @@ def check_auth_rule(collection: Collection, record: dict[str, Any], request: Any
         raise Forbidden(AUTH_RULE_MESSAGE)
 
 
+def mfa_required(collection: Collection, record: dict[str, Any], request: Any) -> bool:
+    """The collection's MFA (wire-api §4.4), or the user's own TOTP authenticator."""
+    from baas.auth import second_factor
+
+    options = collection.options.get("mfa", {})
+    rule = str(options.get("rule") or "")
+    if options.get("enabled") and record_matches(collection, record, rule, request, "default"):
+        return True
+    return second_factor.has_totp(collection, record["id"])
+
+
+def mfa_owner(collection: Collection, mfa_id: str) -> dict[str, Any] | None:
+    """The auth record an unexpired MFA session of ``collection`` belongs to."""
+    mfas = records.system_collection(MFA_COLLECTION)
+    found = rows.fetch_one(mfas, mfa_id) if mfa_id else None
+    duration = int(collection.options.get("mfa", {}).get("duration") or 600)
+    if (
+        found is None
+        or found.get("collectionRef") != collection.id
+        or expired(found.get("created", ""), duration)
+    ):
+        return None
+    return rows.fetch_one(collection, found.get("recordRef", ""))
+
+
 def mfa_step(
     collection: Collection, record: dict[str, Any], method: str, mfa_id: str, request: Any
 ) -> None:
+    if not mfa_required(collection, record, request):
+        return
     options = collection.options.get("mfa", {})
-    if not options.get("enabled"):
-        return
-    if not record_matches(collection, record, str(options.get("rule") or ""), request, "default"):
-        return
     mfas = records.system_collection(MFA_COLLECTION)
     if not mfa_id:
         created = records.create(

@@ -22,4 +22,9 @@ urlpatterns = [
     path("oauth2-redirect", oauth2.oauth2_redirect),
     # beyond the peer (/api/x/...)
     path("x/" + AUTH + "records/<str:record_id>/logout", extras.ForceLogoutView.as_view()),
+    path("x/api-keys", extras.ApiKeysView.as_view()),
+    path("x/api-keys/<str:key_id>", extras.ApiKeyDetailView.as_view()),
+    path("x/" + AUTH + "totp", extras.TotpView.as_view()),
+    path("x/" + AUTH + "totp/confirm", extras.TotpConfirmView.as_view()),
+    path("x/" + AUTH + "auth-with-totp", extras.AuthWithTotpView.as_view()),
 ]
