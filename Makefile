@@ -1,6 +1,7 @@
 # make run   set up (first time only) and serve on http://127.0.0.1:8090
 # make test  set up, lint, type-check, then the suite on SQLite and on PostgreSQL
 # make lint / make fmt
+# make bench pocketbase vs baas side by side on loopback (~20 min; bench/README.md)
 #
 # Needs only Python 3.11+, make and git. The install step reruns only when
 # pyproject.toml changes (the stamp file lives inside .venv).
@@ -17,7 +18,7 @@ PG_TEST_ENV := DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
 # The SQLite run: embedded mode, whatever the calling shell has set.
 SQLITE_TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u BAAS_SECRET_KEY -u BAAS_DIR
 
-.PHONY: run test lint fmt setup test-sqlite test-postgres
+.PHONY: run test lint fmt setup test-sqlite test-postgres bench
 
 setup: $(STAMP)
 
@@ -49,3 +50,8 @@ test-postgres: setup
 test: lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# Not part of `make test`: timed, and needs the machine to itself. BENCH_ARGS=--quick for a short pass.
+bench: setup
+	@$(BIN)/python -c "import psutil" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check psutil
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,195 @@
+"""Summaries of the raw runs: the table, the JSON file and README's Performance section."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+OURS = ("sqlite", "pg")
+COLUMNS = {"peer": "pocketbase", "sqlite": "baas SQLite", "pg": "baas PG+Redis"}
+
+
+def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median of the repeated wrk runs of one (scenario, server, concurrency)."""
+    if not runs:
+        return {}
+    cpu = [r["cpu_ms_per_req"] for r in runs if r.get("cpu_ms_per_req") is not None]
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        "cpu_ms_per_req": statistics.median(cpu) if cpu else None,
+        "runs": len(runs),
+    }
+
+
+def ratio(ours: dict[str, Any] | None, peer: dict[str, Any] | None) -> dict[str, float | None]:
+    """ours/peer for req/s, and for requests per server CPU-second."""
+    if not ours or not peer or "rps" not in ours or "rps" not in peer or not peer["rps"]:
+        return {"rps": None, "per_cpu": None}
+    per_cpu = None
+    if ours.get("cpu_ms_per_req") and peer.get("cpu_ms_per_req"):
+        per_cpu = peer["cpu_ms_per_req"] / ours["cpu_ms_per_req"]
+    return {"rps": ours["rps"] / peer["rps"], "per_cpu": per_cpu}
+
+
+def fmt_num(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return "–"
+    if digits == 0:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_ms(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if x >= 1000:
+        return f"{x / 1000:.2f} s"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def cell(summary: dict[str, Any]) -> list[str]:
+    """req/s | p50 / p99 ms | CPU ms/req for one server, or an n/a line."""
+    if "na" in summary:
+        return [f"n/a ({summary['na']})", "–", "–"]
+    rps = fmt_num(summary["rps"])
+    if summary["errors"]:
+        rps += f" ({summary['errors']:,} err)"
+    return [
+        rps,
+        f"{fmt_ms(summary['p50_ms'])} / {fmt_ms(summary['p99_ms'])}",
+        fmt_num(summary["cpu_ms_per_req"], 2),
+    ]
+
+
+def fmt_ratio(r: dict[str, float | None]) -> str:
+    if r["rps"] is None:
+        return "–"
+    text = f"{r['rps']:.2f}×"
+    if r["per_cpu"] is not None:
+        text += f" ({r['per_cpu']:.2f}×)"
+    return text
+
+
+def http_table(results: dict[str, Any]) -> str:
+    servers = results["servers"]
+    head = ["scenario", "c"]
+    for key in servers:
+        name = COLUMNS[key]
+        head += [f"{name} req/s", "p50 / p99 ms", "CPU ms/req"]
+        if key != "peer":
+            head.append("×peer")
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    for row in results["http"]:
+        out = [row["label"], str(row["c"])]
+        for key in servers:
+            s = row["servers"].get(key, {"na": "not run"})
+            out += cell(s)
+            if key != "peer":
+                out.append(fmt_ratio(row["ratios"].get(key, {"rps": None, "per_cpu": None})))
+        lines.append("| " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
+def realtime_table(results: dict[str, Any]) -> str:
+    lines = [
+        "| SSE subscribers | server | subscribed | connect | delivered | p50 | p99 |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in results.get("realtime", []):
+        for key in results["servers"]:
+            r = row["servers"].get(key)
+            if r is None:
+                continue
+            if "na" in r:
+                lines.append(
+                    f"| {row['subscribers']:,} | {COLUMNS[key]} | n/a ({r['na']}) | – | – | – | – |"
+                )
+                continue
+            lines.append(
+                f"| {row['subscribers']:,} | {COLUMNS[key]} | {r['subscribed']:,} | {r['connect_s']:.1f} s"
+                f" | {r['delivered_pct']:.1f} % | {fmt_ms(r['p50_ms'])} ms | {fmt_ms(r['p99_ms'])} ms |"
+            )
+    return "\n".join(lines)
+
+
+def memory_table(results: dict[str, Any]) -> str:
+    lines = [
+        "| server | processes | idle RSS (started) | idle RSS (seeded) | peak RSS |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key in results["servers"]:
+        m = results["memory"].get(key, {})
+        mb = lambda b: f"{b / 2**20:,.0f} MB" if b else "–"  # noqa: E731
+        lines.append(
+            f"| {COLUMNS[key]} | {m.get('processes', '–')} | {mb(m.get('idle_started'))}"
+            f" | {mb(m.get('idle_seeded'))} | {mb(m.get('peak'))} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    cfg = results["config"]
+    parts = [
+        f"Measured {results['date']} on {m['cpu']} ({m['cores']} cores, {m['ram_gb']} GB RAM), "
+        f"{m['os']}, Python {m['python']}; pocketbase {m['pocketbase']}, baas {m['baas_commit']}. "
+        f"`make bench`: wrk, {cfg['threads']} threads, {cfg['duration_s']} s per run after a "
+        f"{cfg['warmup_s']} s warm-up, median of {cfg['reps']} interleaved runs, servers measured one "
+        f"at a time on loopback. {cfg['posts']:,} posts per collection, {cfg['users']} users.",
+        "",
+        "×peer = ours/peer req/s (in brackets: ours/peer requests per server CPU-second, the "
+        "figure least disturbed by other load). CPU ms/req = CPU of the server's process tree "
+        "(plus its PostgreSQL backends) per request. The machine is shared and noisy: trust ratios.",
+        "",
+        http_table(results),
+        "",
+        realtime_table(results),
+        "",
+        memory_table(results),
+    ]
+    if results.get("notes"):
+        parts += ["", *[f"- {n}" for n in results["notes"]]]
+    return "\n".join(parts)
+
+
+def results_path(directory: Path, date: str) -> Path:
+    """bench/results/<date>.json; a second run on the same day gets <date>-2.json, and so on."""
+    path = directory / f"{date}.json"
+    n = 2
+    while path.exists():
+        path = directory / f"{date}-{n}.json"
+        n += 1
+    return path
+
+
+def write_json(results: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = results_path(directory, results["date"])
+    path.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    return path
+
+
+def replace_section(readme: str, body: str) -> str:
+    """Put ``body`` between the bench markers; add a Performance section if they're absent."""
+    block = f"{README_START}\n{body.strip()}\n{README_END}"
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if pattern.search(readme):
+        return pattern.sub(lambda _: block, readme, count=1)
+    return readme.rstrip("\n") + "\n\n## Performance\n\n" + block + "\n"
+
+
+def update_readme(path: Path, body: str) -> None:
+    path.write_text(replace_section(path.read_text(), body))
