@@ -47,7 +47,8 @@ async def realtime_not_found(scope: Scope, receive: Receive, send: Send) -> None
 class Router:
     """``async def app(scope, receive, send)``: lifespan, realtime paths, the rest to Django."""
 
-    def __init__(self) -> None:
+    def __init__(self, realtime_module: str = REALTIME_MODULE) -> None:
+        self.realtime_module_name = realtime_module
         self.http: WSGIBridge | None = None
         self.realtime: ASGIApp = realtime_not_found
         self.realtime_module: Any = None
@@ -73,20 +74,20 @@ class Router:
         from django.core.wsgi import get_wsgi_application
 
         self.http = WSGIBridge(get_wsgi_application(), threads=WSGI_THREADS)
-        self.realtime_module = _import_optional(REALTIME_MODULE)
+        self.realtime_module = _import_optional(self.realtime_module_name)
         if self.realtime_module is not None:
             self.realtime = self.realtime_module.application
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
-            if message["type"] == "lifespan.startup":
-                await self._lifespan_step("startup", send)
-            elif message["type"] == "lifespan.shutdown":
-                await self._lifespan_step("shutdown", send)
+            step = message["type"].removeprefix("lifespan.")
+            if step not in {"startup", "shutdown"}:
+                return
+            if not await self._lifespan_step(step, send) or step == "shutdown":
                 return
 
-    async def _lifespan_step(self, step: str, send: Send) -> None:
+    async def _lifespan_step(self, step: str, send: Send) -> bool:
         try:
             if step == "startup":
                 self.load()
@@ -98,8 +99,9 @@ class Router:
         except Exception as exc:
             log.exception("lifespan %s failed", step)
             await send({"type": f"lifespan.{step}.failed", "message": str(exc)})
-            return
+            return False
         await send({"type": f"lifespan.{step}.complete"})
+        return True
 
 
 def _import_optional(name: str) -> Any:
