@@ -1,6 +1,6 @@
 """Beyond the peer, under ``/api/x/`` (paths the SDKs never call).
 
-Force logout, API keys (superusers), TOTP authenticators with recovery codes.
+Force logout, API keys (superusers), TOTP authenticators with recovery codes, passkeys.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from baas.api.errors import (
     ValidationFailed,
     field_error,
 )
-from baas.auth import apikeys, ratelimit, records, second_factor
+from baas.auth import apikeys, passkeys, ratelimit, records, second_factor
 from baas.auth.api.common import (
     REQUIRED,
     auth_collection,
     auth_response,
     body_of,
+    mfa_id_of,
     require,
     text,
 )
@@ -39,6 +40,7 @@ from baas.collections.records import rows
 from baas.settings_api.service import current as app_settings
 
 INVALID_CODE = field_error("validation_invalid_code", "Invalid or expired code.")
+INVALID_PASSKEY = field_error("validation_invalid_passkey", "The passkey could not be verified.")
 
 
 class ForceLogoutView(SuperuserView):
@@ -181,3 +183,75 @@ def _check_code(request: Request, collection: Collection, record_id: str, code: 
     if not code or not second_factor.verify(collection, record_id, code):
         ratelimit.record_failure(request, subject)
         raise ValidationFailed(FORM_MESSAGE, {"code": INVALID_CODE})
+
+
+class PasskeysView(_SignedInView):
+    """``GET`` my passkeys; ``POST`` begin registering one."""
+
+    def get(self, request: Request, collection: str) -> Response:
+        target, record = self.signed_in(request, collection)
+        return Response(passkeys.list_passkeys(target, record["id"]))
+
+    def post(self, request: Request, collection: str) -> Response:
+        target, record = self.signed_in(request, collection)
+        return Response(passkeys.begin_registration(target, record))
+
+
+class PasskeyRegisterView(_SignedInView):
+    """``POST {ceremonyId, credential, name?}``: finish registering a passkey."""
+
+    def post(self, request: Request, collection: str) -> Response:
+        target, record = self.signed_in(request, collection)
+        data = body_of(request)
+        require(data, "ceremonyId")
+        try:
+            row = passkeys.complete_registration(
+                target,
+                record["id"],
+                text(data, "ceremonyId"),
+                data.get("credential"),
+                text(data, "name"),
+            )
+        except passkeys.CeremonyFailed:
+            raise ValidationFailed(FORM_MESSAGE, {"credential": INVALID_PASSKEY}) from None
+        return Response({"id": str(row.pk), "name": row.name})
+
+
+class PasskeyDetailView(_SignedInView):
+    def delete(self, request: Request, collection: str, passkey_id: str) -> Response:
+        target, record = self.signed_in(request, collection)
+        if not passkeys.delete_passkey(target, record["id"], passkey_id):
+            raise NotFound()
+        return Response(status=204)
+
+
+class PasskeyOptionsView(ApiView):
+    """``POST {email?}``: a sign-in challenge (without an email: discoverable passkeys)."""
+
+    def post(self, request: Request, collection: str) -> Response:
+        target = auth_collection(collection)
+        email = text(body_of(request), "email").strip()
+        found = records.find_by_email(target, email) if email else None
+        return Response(passkeys.begin_authentication(target, found["id"] if found else ""))
+
+
+class AuthWithPasskeyView(ApiView):
+    """``POST {ceremonyId, credential, mfaId?}``: sign in with a passkey (wire-api §4.1 answer)."""
+
+    def post(self, request: Request, collection: str) -> Response:
+        target = auth_collection(collection)
+        data = body_of(request)
+        require(data, "ceremonyId")
+        ratelimit.guard("fail-ip", ratelimit.client_ip(request))
+        try:
+            record_id = passkeys.complete_authentication(
+                target, text(data, "ceremonyId"), data.get("credential")
+            )
+        except passkeys.CeremonyFailed:
+            ratelimit.record_failure(request, "")
+            raise BadRequest("Failed to authenticate.") from None
+        record = rows.fetch_one(target, record_id)
+        if record is None:
+            raise BadRequest("Failed to authenticate.")
+        token = sign_in(request, target, record, "passkey", mfa_id=mfa_id_of(request, data))
+        return Response(auth_response(request, target, record, token))

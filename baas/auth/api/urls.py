@@ -27,4 +27,9 @@ urlpatterns = [
     path("x/" + AUTH + "totp", extras.TotpView.as_view()),
     path("x/" + AUTH + "totp/confirm", extras.TotpConfirmView.as_view()),
     path("x/" + AUTH + "auth-with-totp", extras.AuthWithTotpView.as_view()),
+    path("x/" + AUTH + "passkeys", extras.PasskeysView.as_view()),
+    path("x/" + AUTH + "passkeys/register", extras.PasskeyRegisterView.as_view()),
+    path("x/" + AUTH + "passkeys/<str:passkey_id>", extras.PasskeyDetailView.as_view()),
+    path("x/" + AUTH + "passkey-options", extras.PasskeyOptionsView.as_view()),
+    path("x/" + AUTH + "auth-with-passkey", extras.AuthWithPasskeyView.as_view()),
 ]
