@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-USERS = "_pb_users_auth_"
+USERS = "pbc_exprusers1"
 TAGS = "pbc_exprtags01"
 ITEMS = "pbc_expritems1"
 COMMENTS = "pbc_exprcomms1"
@@ -54,7 +54,7 @@ def _f(fid: str, name: str, ftype: str, **opts: Any) -> dict[str, Any]:
 
 USERS_COLLECTION: dict[str, Any] = {
     "id": USERS,
-    "name": "users",
+    "name": "xp_users",
     "type": "auth",
     "listRule": "id = @request.auth.id",
     "viewRule": "id = @request.auth.id",
@@ -123,14 +123,14 @@ USERS_COLLECTION: dict[str, Any] = {
         ),
     ],
     "indexes": [
-        "CREATE UNIQUE INDEX `idx_tokenKey__pb_users_auth_` ON `users` (`tokenKey`)",
-        "CREATE UNIQUE INDEX `idx_email__pb_users_auth_` ON `users` (`email`) WHERE `email` != ''",
+        "CREATE UNIQUE INDEX `idx_tokenKey_xpusers` ON `xp_users` (`tokenKey`)",
+        "CREATE UNIQUE INDEX `idx_email_xpusers` ON `xp_users` (`email`) WHERE `email` != ''",
     ],
 }
 
 TAGS_COLLECTION: dict[str, Any] = {
     "id": TAGS,
-    "name": "tags",
+    "name": "xp_tags",
     "type": "base",
     "listRule": "",
     "viewRule": "",
@@ -153,7 +153,7 @@ TAGS_COLLECTION: dict[str, Any] = {
 
 ITEMS_COLLECTION: dict[str, Any] = {
     "id": ITEMS,
-    "name": "items",
+    "name": "xp_items",
     "type": "base",
     "listRule": "",
     "viewRule": "",
@@ -231,7 +231,7 @@ ITEMS_COLLECTION: dict[str, Any] = {
 
 COMMENTS_COLLECTION: dict[str, Any] = {
     "id": COMMENTS,
-    "name": "comments",
+    "name": "xp_comments",
     "type": "base",
     "listRule": "",
     "viewRule": "",
@@ -280,7 +280,7 @@ COMMENTS_COLLECTION: dict[str, Any] = {
 
 PROFILES_COLLECTION: dict[str, Any] = {
     "id": PROFILES,
-    "name": "profiles",
+    "name": "xp_profiles",
     "type": "base",
     "listRule": "",
     "viewRule": "",
@@ -306,7 +306,7 @@ PROFILES_COLLECTION: dict[str, Any] = {
             primaryKey=False,
         ),
     ],
-    "indexes": ["CREATE UNIQUE INDEX `idx_profiles_user` ON `profiles` (`user`)"],
+    "indexes": ["CREATE UNIQUE INDEX `idx_xp_profiles_user` ON `xp_profiles` (`user`)"],
 }
 
 COLLECTIONS = [
@@ -320,7 +320,7 @@ COLLECTIONS = [
 EMPTY_LOC = {"lon": 0, "lat": 0}
 
 RECORDS: dict[str, list[dict[str, Any]]] = {
-    "users": [
+    "xp_users": [
         {
             "id": U1,
             "email": "u1@example.com",
@@ -349,13 +349,13 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
             "nick": "x",
         },
     ],
-    "tags": [
+    "xp_tags": [
         {"id": T1, "name": "red", "weight": 1},
         {"id": T2, "name": "Green", "weight": 2.5},
         {"id": T3, "name": "blue_x", "weight": -3},
         {"id": T4, "name": "50%", "weight": 0},
     ],
-    "items": [
+    "xp_items": [
         {
             "id": I1,
             "title": "Apple",
@@ -493,13 +493,13 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
             "docs": [],
         },
     ],
-    "comments": [
+    "xp_comments": [
         {"id": C1, "msg": "hello", "item": I1, "items": [I1, I2], "author": U1},
         {"id": C2, "msg": "world", "item": I1, "items": [I2], "author": U2},
         {"id": C3, "msg": "x", "item": I2, "items": [], "author": ""},
         {"id": C4, "msg": "", "item": "", "items": [I1], "author": U1},
     ],
-    "profiles": [
+    "xp_profiles": [
         {"id": P1, "user": U1, "bio": "hi"},
         {"id": P2, "user": U2, "bio": "yo"},
     ],
