@@ -25,10 +25,8 @@ from baas.auth.oauth2 import flow
 from baas.auth.oauth2.providers import REGISTRY
 from baas.auth.service import sign_in
 
-# Sent for every provider callback to /api/oauth2-redirect. kwargs: state (the realtime
-# clientId), code, error. The realtime app delivers it on topic ``@oauth2`` either by
-# connecting to this signal or by providing ``baas.realtime.publish.publish_custom``
-# (called too when it exists): it should do one of the two, not both.
+# Sent for every provider callback to /api/oauth2-redirect, after the realtime push;
+# kwargs: state (the realtime clientId), code, error. For hooks and logs.
 oauth2_redirect_received = Signal()
 
 SUCCESS_PAGE = "/_/#/auth/oauth2-redirect-success"
@@ -60,13 +58,11 @@ class AuthWithOAuth2View(ApiView):
 
 def publish_redirect(state: str, code: str, error: str) -> None:
     """Forward the callback to the realtime client whose id is ``state`` (topic ``@oauth2``)."""
+    from baas.realtime.events import send_oauth2_result
+
     payload = {"state": state, "code": code, "error": error}
+    send_oauth2_result(state, payload)
     oauth2_redirect_received.send(sender=None, **payload)
-    try:
-        from baas.realtime.publish import publish_custom  # type: ignore[import-not-found]
-    except ImportError:
-        return
-    publish_custom("@oauth2", payload, state)
 
 
 @csrf_exempt
