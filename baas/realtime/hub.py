@@ -24,6 +24,7 @@ import orjson
 from baas.api.errors import ApiError, BadRequest, Forbidden, NotFound
 from baas.realtime import access, bus
 from baas.realtime.clients import Client
+from baas.realtime.presence import ALIVE_EVERY, Presence
 from baas.realtime.subscriptions import parse
 
 log = logging.getLogger("baas.realtime")
@@ -55,6 +56,7 @@ class Hub:
             asyncio.Queue()
         )
         self.tasks: list[asyncio.Task[Any]] = []
+        self.presence = Presence(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread = 0
 
@@ -67,12 +69,15 @@ class Hub:
             asyncio.create_task(bus.listen(self.process_id, self.receive, ready)),
             asyncio.create_task(self._dispatch()),
             asyncio.create_task(self._push_in_order()),
+            asyncio.create_task(self._heartbeat()),
         ]
         self.publisher.local_sink = self.receive
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 5)
+        bus.publish({"k": "ws.sync"})  # the other processes tell who is in their channels
 
     async def stop(self) -> None:
+        self.presence.goodbye()
         self.publisher.local_sink = None
         for client in list(self.clients.values()):
             client.close()
@@ -95,6 +100,12 @@ class Hub:
         assert self.loop is not None
         return await self.loop.run_in_executor(self.executor, fn, *args)
 
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(ALIVE_EVERY)
+            self.presence.announce()
+            self.presence.expire()
+
     # ---- clients ---------------------------------------------------------------------------
     def new_client_id(self) -> str:
         """40 alphanumerics (wire-api §6.1); the first 8 name this process, so a
@@ -106,6 +117,7 @@ class Hub:
 
     def remove(self, client: Client) -> None:
         client.close()
+        self.presence.leave_all(client)
         self.clients.pop(client.id, None)
         self._unindex(client)
         identity = client.auth_identity
