@@ -103,7 +103,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
     checks.check_listen(host, port)
     _prepare_data(announce=False)
-    _close_connections()  # granian forks the workers; none may inherit a socket
+    _close_connections()
 
     from baas.server import run
 
@@ -196,9 +196,12 @@ def _prepare_data(announce: bool) -> None:
 
 
 def _close_connections() -> None:
+    """Before granian or Celery forks: no child may share a socket with another."""
+    from django.core.cache import caches
     from django.db import connections
 
     connections.close_all()
+    caches.close_all()
 
 
 def _report(exc: Exception) -> int:
