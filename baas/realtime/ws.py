@@ -97,10 +97,10 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             if auth.record is None or auth.collection is None
             else (auth.collection.id, auth.id)
         )
-        if self.client.auth_identity is not None and self.client.auth_identity != new:
-            raise Forbidden("The current and the previous request authorization don't match.")
         if new is None and message.get("token"):
             raise BadRequest("Invalid or expired token.")
+        if self.client.auth_identity is not None and self.client.auth_identity != new:
+            raise Forbidden("The current and the previous request authorization don't match.")
         if new is not None:
             self.hub.set_auth(self.client, auth)
         return {"type": "ok", "auth": presence.member_of(self.client, None)["auth"]}

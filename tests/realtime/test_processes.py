@@ -201,3 +201,24 @@ def test_writes_succeed_while_redis_is_down_and_realtime_resumes_after(tmp_path)
                 listener.close()
     finally:
         services.stop_process(redis)
+
+
+def test_presence_and_broadcasts_cross_servers(tmp_path, bus_redis):
+    from tests.realtime.test_ws import Socket
+
+    with servers(tmp_path, 2, bus_redis) as (first, second):
+        _, root = _setup(first)
+        alice, bob = Socket(str(first), root), Socket(str(second), root)
+        try:
+            assert alice.ask(type="join", channel="room", meta="alice")["type"] == "joined"
+            members = bob.ask(type="join", channel="room", meta="bob")["members"]
+            assert sorted(m["meta"] for m in members) == ["alice", "bob"]
+            assert alice.next()["member"]["meta"] == "bob"
+            bob.send(type="broadcast", channel="room", data="across")
+            assert alice.next()["data"] == "across"
+            bob.close()
+            left = alice.next()
+            assert (left["event"], left["member"]["meta"]) == ("leave", "bob")
+        finally:
+            alice.close()
+            bob.close()
