@@ -110,7 +110,7 @@ class Case:
 
 def dig(data: Any, path: str) -> Any:
     if path.endswith("*len"):
-        return len(dig(data, path[:-5]) if path[:-5] else data)
+        return len(dig(data, path[:-4]) if path[:-4] else data)
     for part in path.split("."):
         data = data[int(part)] if isinstance(data, list) else data[part]
     return data
