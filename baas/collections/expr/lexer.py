@@ -1,8 +1,8 @@
 """Tokens of the filter/rule language, scanned the way PocketBase's ``fexpr`` does.
 
 Only space, tab and newline are whitespace (a ``\\r`` outside a comment is an
-error on the binary too); strings end at the first matching quote that is not
-preceded by a backslash, and only the escaped quote itself is unescaped.
+error on the binary too). Strings end at the first unescaped matching quote; the
+escapes are those the 0.40 binary reads (checked on 0.40.6), others keep their backslash.
 """
 
 from __future__ import annotations
@@ -115,16 +115,25 @@ def _scan_number(text: str, pos: int) -> Token:
     return Token(Kind.NUMBER, literal, pos, end)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+
+
 def _scan_text(text: str, pos: int) -> Token:
+    """A quoted string; ``\\n \\t \\r \\\\ \\" \\'`` are escapes, any other backslash stays."""
     quote = text[pos]
-    end, prev = pos + 1, ""
+    out: list[str] = []
+    end = pos + 1
     while end < len(text):
         ch = text[end]
+        if ch == "\\" and end + 1 < len(text):
+            nxt = text[end + 1]
+            out.append(_ESCAPES.get(nxt, "\\" + nxt))
+            end += 2
+            continue
         end += 1
-        if ch == quote and prev != "\\":
-            body = text[pos + 1 : end - 1].replace("\\" + quote, quote)
-            return Token(Kind.TEXT, body, pos, end)
-        prev = ch
+        if ch == quote:
+            return Token(Kind.TEXT, "".join(out), pos, end)
+        out.append(ch)
     raise ExpressionError(f"unterminated string at {pos}")
 
 

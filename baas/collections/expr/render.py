@@ -104,11 +104,27 @@ def pg_dyn_num(x: Frag) -> Frag:
 
 
 def pg_dyn_text(x: Frag) -> Frag:
+    """SQLite's text of a JSON value: strings unquoted, booleans 1/0, containers compact."""
     return fmt(
         "(CASE jsonb_typeof({}) WHEN 'string' THEN ({} #>> {}) WHEN 'null' THEN NULL"
         " WHEN 'boolean' THEN (CASE WHEN {} = CAST('true' AS jsonb) THEN '1' ELSE '0' END)"
+        " WHEN 'number' THEN CAST({} AS text) ELSE {} END)",
+        x, x, "'{}'", x, x, pg_json_compact(x),
+    )  # fmt: skip
+
+
+def pg_json_compact(x: Frag) -> Frag:
+    """Compact JSON text of an array/object, keys sorted like the binary stores them.
+
+    One level deep: nested containers keep PostgreSQL's spacing (documented difference).
+    """
+    return fmt(
+        "(CASE jsonb_typeof({}) WHEN 'array' THEN '[' || COALESCE((SELECT string_agg(CAST(q.e AS text), ','"
+        " ORDER BY q.o) FROM jsonb_array_elements({}) WITH ORDINALITY AS q(e, o)), '') || ']'"
+        " WHEN 'object' THEN chr(123) || COALESCE((SELECT string_agg(CAST(to_jsonb(q.k) AS text) || ':'"
+        " || CAST(q.v AS text), ',' ORDER BY q.k COLLATE \"C\") FROM jsonb_each({}) AS q(k, v)), '') || chr(125)"
         " ELSE CAST({} AS text) END)",
-        x, x, "'{}'", x, x,
+        x, x, x, x,
     )  # fmt: skip
 
 

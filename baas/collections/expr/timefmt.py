@@ -123,7 +123,7 @@ def _add_months(ts: Frag, months: int) -> Frag:
         ts,
     )
     return fmt(
-        "(make_timestamp({} / 12, {} % 12 + 1, 1, 0, 0, 0) + (CAST(extract(day FROM {}) AS int) - 1) * interval '1 day'"
+        "(make_timestamp({} / 12, mod({}, 12) + 1, 1, 0, 0, 0) + (CAST(extract(day FROM {}) AS int) - 1) * interval '1 day'"
         " + ({} - date_trunc('day', {})))",
         total, total, ts, ts, ts,
     )  # fmt: skip
