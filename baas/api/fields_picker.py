@@ -16,10 +16,25 @@ _SPACE = re.compile(r"\s+")
 Tree = dict[str, Any]  # name -> subtree, or ("excerpt", max, ellipsis) leaves
 
 
+def _split(spec: str) -> list[str]:
+    """Split on commas outside parentheses (``body:excerpt(20,true),id``)."""
+    items, depth, start = [], 0, 0
+    for index, char in enumerate(spec):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            items.append(spec[start:index])
+            start = index + 1
+    items.append(spec[start:])
+    return items
+
+
 @lru_cache(maxsize=512)
 def parse_fields(spec: str) -> Tree:
     tree: Tree = {}
-    for raw in spec.split(","):
+    for raw in _split(spec):
         item = raw.strip()
         if not item:
             continue

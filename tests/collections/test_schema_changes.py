@@ -24,8 +24,17 @@ def records(api: Any, token: str, name: str) -> dict[str, dict[str, Any]]:
     return {item["label"]: item for item in items}
 
 
-def change(fields: list[dict[str, Any]], name: str, **updates: Any) -> list[dict[str, Any]]:
-    return [dict(f, **updates) if f["name"] == name else f for f in fields]
+COMMON = ("id", "name", "system", "hidden", "presentable", "required")
+
+
+def change(fields: list[dict[str, Any]], field_name: str, **updates: Any) -> list[dict[str, Any]]:
+    """``fields`` with one field changed; a retype keeps only the keys every type shares."""
+
+    def changed(f: dict[str, Any]) -> dict[str, Any]:
+        base = {k: f[k] for k in COMMON if k in f} if "type" in updates else f
+        return dict(base, **updates)
+
+    return [changed(f) if f["name"] == field_name else f for f in fields]
 
 
 def test_values_survive_add_rename_retype_delete(api: Any, cast: Any, make_collection: Any) -> None:
