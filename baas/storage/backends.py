@@ -35,6 +35,7 @@ class StorageUnavailable(ServiceUnavailable):
 class Stat:
     size: int
     modified: datetime | None
+    content_type: str | None = None  # as stored (S3 keeps the sniffed type given at save)
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:
@@ -155,7 +156,11 @@ class S3Adapter(Adapter):
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
             raise
-        return Stat(size=int(head["ContentLength"]), modified=head.get("LastModified"))
+        return Stat(
+            size=int(head["ContentLength"]),
+            modified=head.get("LastModified"),
+            content_type=head.get("ContentType"),
+        )
 
     def read_range(self, name: str, start: int, length: int) -> Iterator[bytes]:
         if length <= 0:

@@ -98,6 +98,7 @@ class FileService:
         value = list(field_plan.value)
         for upload in field_plan.uploads:
             path = names.file_path(collection_id, record_id, upload.name)
+            upload.file.content_type = upload.mime  # S3 keeps it: no sniffing on download
             with reaching_storage("saving an upload"):
                 stored = adapter().save(path, upload.file)
             _track(stored)

@@ -103,7 +103,7 @@ def serve(request: HttpRequest, located: Located) -> HttpResponseBase:
         stat = target.stat(path)
         if stat is None:
             raise NotFound()
-        mime = sniff.sniff_bytes(target.head(path, min(stat.size, sniff.SNIFF_BYTES)))
+        mime = stored_type(target, path, stat)
         served_name = located.filename
         spec = request.GET.get("thumb", "")
         if spec and mime in sniff.THUMBABLE_TYPES and thumbs.is_allowed(located.field, spec):
@@ -112,6 +112,14 @@ def serve(request: HttpRequest, located: Located) -> HttpResponseBase:
             if thumb and thumb_stat:
                 path, stat, served_name = thumb, thumb_stat, f"{spec}_{located.filename}"
         return _respond(request, target, path, stat, mime, served_name, located)
+
+
+def stored_type(target: Adapter, path: str, stat: Stat) -> str:
+    """The type recorded at upload (S3) or, without one, sniffed from the first bytes."""
+    recorded = (stat.content_type or "").split(";", 1)[0].strip().lower()
+    if recorded and recorded not in (sniff.OCTET_STREAM, "binary/octet-stream"):
+        return recorded
+    return sniff.sniff_bytes(target.head(path, min(stat.size, sniff.SNIFF_BYTES)))
 
 
 def _wants_download(request: HttpRequest) -> bool:

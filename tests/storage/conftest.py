@@ -87,7 +87,7 @@ FIELDS = [
     {"name": "title", "type": "text"},
     {"name": "code", "type": "text", "pattern": "^[a-z]*$"},
     {"name": "one", "type": "file", "maxSelect": 1},
-    {"name": "many", "type": "file", "maxSelect": 3, "thumbs": ["20x20", "20x10t", "50x0"]},
+    {"name": "many", "type": "file", "maxSelect": 4, "thumbs": ["20x20", "20x10t", "50x0"]},
     {"name": "small", "type": "file", "maxSelect": 1, "maxSize": 10},
     {"name": "pngs", "type": "file", "maxSelect": 2, "mimeTypes": ["image/png"]},
     {"name": "secret", "type": "file", "maxSelect": 1, "protected": True},

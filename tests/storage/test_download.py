@@ -40,8 +40,8 @@ def stored(capi: Any, docs: dict, storage: Any) -> dict:
                     "evil.svg",
                     b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
                 ),
+                ("page.html", b"<html><body><script>alert(1)</script></body></html>"),
             ],
-            "small": ("page.html", b"<html><script>alert(1)</script></html>"[:10]),
         },
     )
     assert response.status_code == 200, response.content
@@ -102,17 +102,37 @@ DOWNLOAD_SCENARIOS = [
         "html",
         {},
         200,
-        {"Content-Disposition": 'attachment; filename="{name}"', "Content-Security-Policy": CSP},
+        {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="{name}"',
+            "Content-Security-Policy": CSP,
+        },
     ),
 ]
 
 
+def test_content_type_comes_from_the_bytes(capi: Any, docs: dict, storage: Any) -> None:
+    """A PNG sent as text/plain and a page sent as image/png are served as what they are."""
+    record = capi.post(
+        RECORDS,
+        files={
+            "many": [
+                ("a", png(), "text/plain"),
+                ("b", b"<html><script>alert(1)</script></html>", "image/png"),
+            ]
+        },
+    ).json()
+    image, page = (capi.get(url(record, name)) for name in record["many"])
+    assert image["Content-Type"] == "image/png"
+    assert image["Content-Disposition"].startswith("inline;")
+    assert page["Content-Type"] == "text/html; charset=utf-8"
+    assert page["Content-Disposition"].startswith("attachment;")
+
+
 def _pick(record: dict, which: str) -> str:
-    by_ext = {"png": ".png", "jpg": ".jpg", "svg": ".svg"}
+    by_ext = {"png": ".png", "jpg": ".jpg", "svg": ".svg", "html": ".html"}
     if which == "one":
         return record["one"]
-    if which == "html":
-        return record["small"]
     return next(n for n in record["many"] if n.endswith(by_ext[which]))
 
 

@@ -184,10 +184,10 @@ LIMIT_SCENARIOS = [
     ),
     (
         "too many at once",
-        {"files": {"many": [(f"{i}.txt", b"x") for i in range(4)]}},
+        {"files": {"many": [(f"{i}.txt", b"x") for i in range(5)]}},
         "many",
         "validation_too_many_files",
-        {"maxSelect": 3},
+        {"maxSelect": 4},
     ),
     (
         "sniffed type not allowed, whatever the header says",
@@ -232,11 +232,11 @@ def test_too_many_counts_existing_files(
     before = storage.paths(prefix)
     response = capi.patch(
         f"{RECORDS}/{record['id']}",
-        files={"many+": [("c.txt", b"c"), ("d.txt", b"d")]},
+        files={"many+": [("c.txt", b"c"), ("d.txt", b"d"), ("e.txt", b"e")]},
         token=superuser_token,
     )
     assert response.status_code == 400
-    assert response.json()["data"]["many"]["params"] == {"maxSelect": 3}
+    assert response.json()["data"]["many"]["params"] == {"maxSelect": 4}
     assert storage.paths(prefix) == before
 
 
