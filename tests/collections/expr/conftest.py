@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from baas.collections.expr import RequestInfo, compile_filter, compile_sort
+from baas.collections.expr import (
+    ExpressionError,
+    ForbiddenExpression,
+    RequestInfo,
+    compile_filter,
+    compile_list,
+    compile_sort,
+)
 from baas.collections.models import Collection
 from baas.collections.naming import table_name
 from baas.collections.records import store
@@ -60,6 +67,42 @@ def run_filter(
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "t"."id" FROM {table} AS "t" WHERE {sql} ORDER BY "t"."id"', params)
         return [short(row[0]) for row in cursor.fetchall()]
+
+
+def outcome(
+    collection: Collection,
+    text: str,
+    request: RequestInfo | None = None,
+    *,
+    rule: str | None = None,
+    sort: str | None = None,
+) -> str | int:
+    """What a list request returns: the ids ("I1 I4") or the status the API would answer.
+
+    Superusers get ``compile_filter``; anyone else ``compile_list`` with the list rule,
+    as the records API does.
+    """
+    request = request or RequestInfo(is_superuser=True)
+    try:
+        if request.is_superuser:
+            where, params = compile_filter(collection, text, request) if text else ("1=1", [])
+            order, order_params = compile_sort(collection, sort, request) if sort else ([], [])
+        else:
+            compiled = compile_list(collection, request, rule=rule, filter=text, sort=sort)
+            where, params = compiled.where, compiled.where_params
+            order, order_params = compiled.order_by, compiled.order_params
+    except ForbiddenExpression:
+        return 403
+    except ExpressionError:
+        return 400
+    table = connection.ops.quote_name(table_name(collection.id))
+    order_sql = ", ".join([*order, '"t"."id"'])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "t"."id" FROM {table} AS "t" WHERE {where} ORDER BY {order_sql}',
+            params + order_params,
+        )
+        return " ".join(short(row[0]) for row in cursor.fetchall())
 
 
 def run_sort(collection: Collection, text: str, request: RequestInfo | None = None) -> list[str]:
