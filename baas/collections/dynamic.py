@@ -21,7 +21,7 @@ from baas.collections.fields.base import ModelContext
 from baas.collections.models import Collection
 
 APP_LABEL = "baas_runtime"
-_cache: dict[str, tuple[int, type[models.Model]]] = {}
+_cache: dict[str, tuple[tuple[Any, ...], type[models.Model]]] = {}
 _lock = threading.Lock()
 
 
@@ -139,14 +139,20 @@ def build_join_model(collection: Collection, field: dict[str, Any]) -> type[mode
     return registry.make_model("J_" + _model_name(collection.id) + "_" + field["id"], table, attrs)
 
 
+def _cache_key(collection: Collection) -> tuple[Any, ...]:
+    # The creation time tells a re-created collection (same id, version 1) from the old one.
+    return (collection.schema_version, collection.created)
+
+
 def get_model(collection: Collection) -> type[models.Model]:
     """The cached model for the collection's current schema version."""
+    key = _cache_key(collection)
     entry = _cache.get(collection.id)
-    if entry and entry[0] == collection.schema_version:
+    if entry and entry[0] == key:
         return entry[1]
     model = build_model(collection)
     with _lock:
-        _cache[collection.id] = (collection.schema_version, model)
+        _cache[collection.id] = (key, model)
     return model
 
 

@@ -206,3 +206,19 @@ def test_views_follow_their_source(api: Any, cast: Any, make_collection: Any) ->
     assert response.status_code == 400
     assert response.json()["data"]["fields"]["code"] == "validation_view_dependency"
     assert "score" in [f["name"] for f in fields_of(api, su, "source")]
+
+
+def test_a_recreated_collection_gets_a_fresh_model(
+    api: Any, cast: Any, make_collection: Any
+) -> None:
+    """Same name, so same id and schema version 1: the cached model must not be reused."""
+    su = cast.superuser
+    make_collection({"name": "again", "fields": [{"name": "one", "type": "text"}]})
+    assert (
+        api.post("/api/collections/again/records", json={"one": "x"}, token=su).status_code == 200
+    )
+    assert api.delete("/api/collections/again", token=su).status_code == 204
+    make_collection({"name": "again", "fields": [{"name": "two", "type": "number"}]})
+    created = api.post("/api/collections/again/records", json={"two": 2}, token=su)
+    assert created.status_code == 200, created.content
+    assert created.json()["two"] == 2
