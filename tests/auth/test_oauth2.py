@@ -225,3 +225,19 @@ def test_providers_meta_is_for_superusers(api, cast):
         "discord",
         "oidc",
     } <= set(names)
+
+
+def test_create_rule_applies_with_the_oauth2_context(api, cast, provider, configure):
+    configure("users", createRule='@request.context != "oauth2"')
+    response = _sign_in(
+        api, provider, "oidc", {**ALICE, "sub": "carol", "email": "carol@example.com"}
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Failed to create record."
+    # sign-up through the records API is still open
+    body = {
+        "email": "dave@example.com",
+        "password": "pass-word-1",
+        "passwordConfirm": "pass-word-1",
+    }
+    assert api.post(f"{USERS}/records", json=body).status_code == 200

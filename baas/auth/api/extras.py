@@ -226,13 +226,17 @@ class PasskeyDetailView(_SignedInView):
 
 
 class PasskeyOptionsView(ApiView):
-    """``POST {email?}``: a sign-in challenge (without an email: discoverable passkeys)."""
+    """``POST {mfaId?}``: a sign-in challenge for discoverable passkeys.
+
+    No email is taken: the allowed-credentials list would tell who has an account. In
+    the MFA second step the ``mfaId`` (a proven first factor) narrows it to that user.
+    """
 
     def post(self, request: Request, collection: str) -> Response:
         target = auth_collection(collection)
-        email = text(body_of(request), "email").strip()
-        found = records.find_by_email(target, email) if email else None
-        return Response(passkeys.begin_authentication(target, found["id"] if found else ""))
+        mfa_id = mfa_id_of(request, body_of(request))
+        owner = mfa_owner(target, mfa_id) if mfa_id else None
+        return Response(passkeys.begin_authentication(target, owner["id"] if owner else ""))
 
 
 class AuthWithPasskeyView(ApiView):
