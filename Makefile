@@ -47,7 +47,12 @@ test-sqlite: setup
 test-postgres: setup
 	$(PG_TEST_ENV) $(BIN)/python -m pytest -q
 
-test: lint
+# The console's browser tests drive Debian's Chromium (never a downloaded build).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: lint | $(CHROMIUM)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

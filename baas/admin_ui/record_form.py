@@ -22,11 +22,13 @@ def is_multi(field: dict[str, Any]) -> bool:
 
 
 def editable_fields(collection: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
+    """The fields a record form shows, in schema order with the timestamps last."""
+    shown = [
         f
         for f in collection["fields"]
         if f["name"] not in SKIPPED and not (f["name"] == "id" and f.get("primaryKey"))
     ]
+    return sorted(shown, key=lambda f: f["type"] == "autodate")
 
 
 def wire_to_local(value: str) -> str:

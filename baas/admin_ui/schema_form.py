@@ -144,7 +144,7 @@ def _parse_option(option: Option, raw: str | None, checked: bool) -> tuple[Any, 
 
 def fields_from_form(post: QueryDict, existing: list[dict[str, Any]]) -> tuple[list, dict, list]:
     """(fields, errors by key, removed fields) from the posted cards, in posted order."""
-    by_id = {f["id"]: f for f in existing}
+    by_id = {f["id"]: f for f in existing if f.get("id")}
     fields: list[dict[str, Any]] = []
     errors: dict[str, dict[str, str]] = {}
     removed: list[dict[str, Any]] = []

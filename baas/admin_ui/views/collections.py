@@ -58,7 +58,7 @@ def _cards_from_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _cards_from_post(request: HttpRequest, existing: list[dict[str, Any]]) -> list[dict]:
     """Cards as posted (removed ones included), so a re-rendered form keeps every edit."""
     post = request.POST
-    by_id = {f["id"]: f for f in existing}
+    by_id = {f["id"]: f for f in existing if f.get("id")}
     parsed, option_errors, _ = schema_form.fields_from_form(post, existing)
     cards = []
     kept = iter(parsed)

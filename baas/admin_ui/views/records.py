@@ -37,8 +37,14 @@ def _chosen(request: HttpRequest, columns: list[dict[str, Any]]) -> list[str]:
     picked = [n for n in request.GET.getlist("col") if n in names]
     if picked:
         return picked
-    default = [n for n in names if n not in ("tokenKey",)]
-    return default[:8]
+    # Default: id, then up to 8 value fields (long text and JSON left out), then timestamps.
+    values = [
+        c["name"]
+        for c in columns
+        if c["name"] != "id" and c["type"] not in ("autodate", "json", "editor")
+    ]
+    stamps = [c["name"] for c in columns if c["type"] == "autodate"]
+    return [n for n in ["id", *values[:8], *stamps] if n in names]
 
 
 def _sort_links(request: HttpRequest, names: list[str], sort: str) -> dict[str, dict[str, str]]:
@@ -94,7 +100,7 @@ def record_list(request: HttpRequest, name: str) -> HttpResponse:
             "collection": collection,
             "columns": columns,
             "chosen": chosen,
-            "chosen_fields": [c for c in columns if c["name"] in chosen],
+            "chosen_fields": [c for n in chosen for c in columns if c["name"] == n],
             "listing": listing,
             "sort": sort,
             "filter": filter_text,

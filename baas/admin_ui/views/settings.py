@@ -252,23 +252,30 @@ def logs_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart(stats: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars for requests per hour (the last 48 buckets), as SVG coordinates."""
-    buckets = stats[-48:]
-    peak = max((b["total"] for b in buckets), default=0) or 1
-    width = 100 / max(len(buckets), 1)
-    bars = [
-        {
-            "x": round(i * width, 3),
-            "w": round(width * 0.8, 3),
-            "h": round(b["total"] / peak * 130, 2),
-            "y": round(140 - b["total"] / peak * 130, 2),
-            "label": b["date"][:13].replace(" ", " ") + ":00",
-            "total": b["total"],
-        }
-        for i, b in enumerate(buckets)
-    ]
-    return {"bars": bars, "peak": peak, "total": sum(b["total"] for b in buckets)}
+def _chart(stats: list[dict[str, Any]], hours: int = 24) -> dict[str, Any]:
+    """Bars for requests per hour over the last ``hours`` hours (empty hours included)."""
+    from datetime import UTC, datetime, timedelta
+
+    counts = {b["date"][:13]: b["total"] for b in stats}
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    slots = [(now - timedelta(hours=hours - 1 - i)).strftime("%Y-%m-%d %H") for i in range(hours)]
+    peak = max((counts.get(slot, 0) for slot in slots), default=0) or 1
+    width = 100 / hours
+    bars = []
+    for i, slot in enumerate(slots):
+        total = counts.get(slot, 0)
+        height = round(total / peak * 130, 2)
+        bars.append(
+            {
+                "x": round(i * width + width * 0.1, 3),
+                "w": round(width * 0.8, 3),
+                "h": height,
+                "y": round(140 - height, 2),
+                "label": f"{slot}:00",
+                "total": total,
+            }
+        )
+    return {"bars": bars, "peak": peak, "total": sum(b["total"] for b in bars)}
 
 
 @console_view
