@@ -107,13 +107,10 @@ def mfa_step(
         )
         raise MfaRequired(created["id"])
     found = rows.fetch_one(mfas, mfa_id)
-    if (
-        found is None
-        or found.get("collectionRef") != collection.id
-        or found.get("recordRef") != record["id"]
-        or expired(found.get("created", ""), int(options.get("duration") or 600))
-    ):
+    if found is None or expired(found.get("created", ""), int(options.get("duration") or 600)):
         raise BadRequest("Invalid or expired MFA session.")
+    if found.get("collectionRef") != collection.id or found.get("recordRef") != record["id"]:
+        raise BadRequest("Invalid MFA session.")
     if found.get("method") == method:
         raise BadRequest("A different authentication method is required.")
     records.delete(mfas, mfa_id)

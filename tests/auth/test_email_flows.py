@@ -97,6 +97,26 @@ SCENARIOS = [
         contains={"data.newEmail.code": "validation_invalid_new_email"},
     ),
     Scenario(
+        "email change: the current address",
+        "POST",
+        f"{USERS}/request-email-change",
+        400,
+        {"newEmail": "owner@example.com"},
+        auth="owner",
+        contains={"data.newEmail.code": "validation_not_in_invalid"},
+    ),
+    Scenario(
+        "email change: token and password errors come together",
+        "POST",
+        f"{USERS}/confirm-email-change",
+        400,
+        {"token": "x.y.z", "password": "wrong"},
+        contains={
+            "data.token.code": "validation_invalid_token_payload",
+            "data.password.code": "validation_invalid_password",
+        },
+    ),
+    Scenario(
         "email change: superuser token on users",
         "POST",
         f"{USERS}/request-email-change",

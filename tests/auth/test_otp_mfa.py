@@ -153,4 +153,4 @@ def test_mfa_of_another_user_is_refused(api, cast, mailbox, configure):
     response = api.post(
         f"{USERS}/auth-with-otp", json={"otpId": otp_id, "password": code, "mfaId": other}
     )
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["message"]) == (400, "Invalid MFA session.")

@@ -94,7 +94,23 @@ SCENARIOS = [
         403,
         {},
         auth="superuser",
+        contains={"message": "The request requires auth record from _superusers collection."},
+    ),
+    Scenario(
+        "refresh with a users token on superusers names the token's collection",
+        "POST",
+        "/api/collections/_superusers/auth-refresh",
+        403,
+        {},
+        auth="owner",
         contains={"message": "The request requires auth record from users collection."},
+    ),
+    Scenario(
+        "password auth switched off",
+        "POST",
+        "/api/collections/_superusers/auth-with-password",
+        200,
+        {"identity": "root@example.com", "password": PASSWORD},
     ),
     Scenario(
         "refresh keeps expand and fields",
@@ -159,3 +175,12 @@ def test_one_address_trying_many_identities_is_stopped(api, cast):
         for i in range(51)
     ]
     assert statuses[:50] == [400] * 50 and statuses[50] == 429
+
+
+def test_password_auth_switched_off(api, cast, configure):
+    configure("users", passwordAuth={"enabled": False})
+    response = api.post(SIGN_IN, json={})
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "The collection is not configured to allow password authentication."
+    )

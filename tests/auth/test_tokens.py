@@ -105,7 +105,11 @@ def test_a_password_change_revokes_older_tokens(api, cast):
 def test_impersonate(api, cast):
     url = f"/api/collections/users/impersonate/{cast.owner_id}"
     assert api.post(url, json={}).status_code == 401
-    assert api.post(url, json={}, token=cast.other).status_code == 403
+    denied = api.post(url, json={}, token=cast.other)
+    assert denied.status_code == 403
+    assert (
+        denied.json()["message"] == "The authorized record is not allowed to perform this action."
+    )
     assert (
         api.post(
             "/api/collections/users/impersonate/nope", json={}, token=cast.superuser
@@ -113,7 +117,11 @@ def test_impersonate(api, cast):
         == 404
     )
     bad = api.post(url, json={"duration": -1}, token=cast.superuser)
-    assert bad.status_code == 400
+    assert bad.json()["data"]["duration"] == {
+        "code": "validation_min_greater_equal_than_required",
+        "message": "Must be no less than 0.",
+        "params": {"threshold": 0},
+    }
     data = api.post(url, json={"duration": 100}, token=cast.superuser).json()
     assert set(data) == {"token", "record"} and data["record"]["email"] == "owner@example.com"
     claims = _claims(data["token"])

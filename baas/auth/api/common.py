@@ -16,7 +16,13 @@ from baas.collections.models import Collection
 from baas.collections.records.service import Call
 
 REQUIRED = field_error("validation_required", "Cannot be blank.")
+NOT_ALLOWED = "The authorized record is not allowed to perform this action."
 BAD_EMAIL = field_error("validation_is_email", "Must be a valid email address.")
+
+
+def wrong_collection(auth_collection: Collection) -> str:
+    """403 message for a token of another auth collection: it names the token's own."""
+    return f"The request requires auth record from {auth_collection.name} collection."
 
 
 def auth_collection(name: str) -> Collection:

@@ -30,6 +30,7 @@ from baas.auth.api.common import (
     mfa_id_of,
     require,
     text,
+    wrong_collection,
 )
 from baas.auth.context import ACTIONS
 from baas.auth.models import ApiKey
@@ -125,10 +126,10 @@ class _SignedInView(ApiView):
     def signed_in(self, request: Request, collection: str) -> tuple[Collection, dict]:
         target = auth_collection(collection)
         auth = self.auth(request)
-        if auth.is_guest or auth.record is None or auth.api_key:
+        if auth.is_guest or auth.record is None or auth.collection is None or auth.api_key:
             raise Unauthorized()
-        if auth.collection is None or auth.collection.id != target.id:
-            raise Forbidden(f"The request requires auth record from {target.name} collection.")
+        if auth.collection.id != target.id:
+            raise Forbidden(wrong_collection(auth.collection))
         return target, auth.record
 
 

@@ -30,6 +30,7 @@ from baas.auth.api.common import (
     require,
     require_email,
     text,
+    wrong_collection,
 )
 from baas.auth.passwords import verify_password
 from baas.auth.tasks import queue_auth_email, send_auth_email
@@ -77,9 +78,7 @@ class ConfirmVerificationView(ApiView):
         require(data, "token")
         found = _token_record(target, text(data, "token"), "verification")
         if found is None or found[1].get("email") != found[0].get("email"):
-            raise _bad_token(
-                "validation_invalid_token_claims", "Invalid or expired verification token."
-            )
+            raise _bad_token("validation_invalid_token_claims", "Invalid or expired token.")
         record = found[0]
         if not record.get("verified"):
             records.update(target, record["id"], {"verified": True})
@@ -110,9 +109,7 @@ class ConfirmPasswordResetView(ApiView):
             )
         found = _token_record(target, text(data, "token"), "passwordReset")
         if found is None or found[1].get("email") != found[0].get("email"):
-            errors["token"] = field_error(
-                "validation_invalid_token", "Invalid or expired password reset token."
-            )
+            errors["token"] = field_error("validation_invalid_token", "Invalid or expired token.")
         if errors:
             raise ValidationFailed(FORM_MESSAGE, errors)
         assert found is not None
@@ -128,16 +125,21 @@ class RequestEmailChangeView(ApiView):
     def post(self, request: Request, collection: str) -> Response:
         target = auth_collection(collection)
         auth = self.auth(request)
-        if auth.is_guest or auth.record is None or auth.api_key:
+        if auth.is_guest or auth.record is None or auth.collection is None or auth.api_key:
             raise Unauthorized()
-        if auth.collection is None or auth.collection.id != target.id:
-            raise Forbidden(f"The request requires auth record from {target.name} collection.")
+        if auth.collection.id != target.id:
+            raise Forbidden(wrong_collection(auth.collection))
         data = body_of(request)
         require(data, "newEmail")
         new_email = text(data, "newEmail").strip()
         if not is_email(new_email):
             raise ValidationFailed(FORM_MESSAGE, {"newEmail": BAD_EMAIL})
-        if new_email == auth.record.get("email") or records.find_by_email(target, new_email):
+        if new_email == auth.record.get("email"):
+            raise ValidationFailed(
+                FORM_MESSAGE,
+                {"newEmail": field_error("validation_not_in_invalid", "Must not be in list.")},
+            )
+        if records.find_by_email(target, new_email):
             raise ValidationFailed(
                 FORM_MESSAGE,
                 {
@@ -163,27 +165,28 @@ class ConfirmEmailChangeView(ApiView):
         require(data, "token", "password")
         found = _token_record(target, text(data, "token"), "emailChange")
         new_email = str(found[1].get("newEmail", "")) if found else ""
+        errors: dict[str, Any] = {}
         if (
             found is None
             or found[1].get("email") != found[0].get("email")
             or not is_email(new_email)
         ):
-            raise _bad_token(
-                "validation_invalid_token_payload", "Invalid or expired email change token."
+            errors["token"] = field_error(
+                "validation_invalid_token_payload", "Invalid or expired token."
             )
-        record = found[0]
-        subject = f"{target.id}:{record['id']}"
+        record = found[0] if found else None
+        subject = f"{target.id}:{record['id'] if record else 'unknown'}"
         ratelimit.guard_failures(request, subject)
-        if not verify_password(text(data, "password"), record.get("password", "")):
+        if not verify_password(
+            text(data, "password"), record.get("password", "") if record else ""
+        ):
             ratelimit.record_failure(request, subject)
-            raise ValidationFailed(
-                FORM_MESSAGE,
-                {
-                    "password": field_error(
-                        "validation_invalid_password", "Missing or invalid auth record password."
-                    )
-                },
+            errors["password"] = field_error(
+                "validation_invalid_password", "Missing or invalid auth record password."
             )
+        if errors:
+            raise ValidationFailed(FORM_MESSAGE, errors)
+        assert record is not None
         with transaction.atomic():
             if records.find_by_email(target, new_email):
                 raise _bad_token(

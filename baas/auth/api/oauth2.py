@@ -36,6 +36,7 @@ FAILURE_PAGE = "/_/#/auth/oauth2-redirect-failure"
 class AuthWithOAuth2View(ApiView):
     def post(self, request: Request, collection: str) -> Response:
         target = auth_collection(collection)
+        flow.ensure_enabled(target)
         data = body_of(request)
         redirect_url = text(data, "redirectURL") or text(data, "redirectUrl")  # legacy alias
         errors = {name: REQUIRED for name in ("provider", "code") if not text(data, name)}
@@ -86,15 +87,16 @@ class OAuth2ProvidersView(ApiView):
 
     def get(self, request: Request) -> Response:
         from baas.api.errors import Forbidden, Unauthorized
+        from baas.auth.api.common import NOT_ALLOWED
 
         auth = self.auth(request)
         if auth.is_guest:
             raise Unauthorized()
         if not auth.is_superuser:
-            raise Forbidden("Only superusers can perform this action.")
+            raise Forbidden(NOT_ALLOWED)
         return Response(
             [
-                {"name": spec.name, "displayName": spec.display_name, "pkce": spec.pkce}
+                {"name": spec.name, "displayName": spec.display_name, "logo": ""}
                 for spec in REGISTRY.values()
             ]
         )

@@ -19,12 +19,14 @@ from baas.api.errors import (
 )
 from baas.auth import ratelimit, records, tokens
 from baas.auth.api.common import (
+    NOT_ALLOWED,
     REQUIRED,
     auth_collection,
     auth_response,
     body_of,
     mfa_id_of,
     text,
+    wrong_collection,
 )
 from baas.auth.middleware import token_from_header
 from baas.auth.passwords import verify_password
@@ -79,7 +81,7 @@ class AuthRefreshView(ApiView):
         if auth.is_guest or auth.collection is None or auth.record is None or auth.api_key:
             raise Unauthorized()
         if auth.collection.id != target.id:
-            raise Forbidden(f"The request requires auth record from {target.name} collection.")
+            raise Forbidden(wrong_collection(auth.collection))
         current = token_from_header(request.headers.get("Authorization", ""))
         claims = tokens.unverified_claims(current) or {}
         token = tokens.issue(target, auth.record) if claims.get("refreshable") else current
@@ -127,7 +129,7 @@ class ImpersonateView(ApiView):
         if auth.is_guest:
             raise Unauthorized()
         if not auth.is_superuser or auth.api_key:
-            raise Forbidden("Only superusers can perform this action.")
+            raise Forbidden(NOT_ALLOWED)
         target = auth_collection(collection)
         duration = self._duration(body_of(request))
         record = rows.fetch_one(target, record_id)
@@ -149,7 +151,9 @@ class ImpersonateView(ApiView):
                 FORM_MESSAGE,
                 {
                     "duration": field_error(
-                        "validation_min_greater_equal_than_required", "Must be no less than 0."
+                        "validation_min_greater_equal_than_required",
+                        "Must be no less than 0.",
+                        {"threshold": 0},
                     )
                 },
             )

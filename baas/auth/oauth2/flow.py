@@ -96,11 +96,15 @@ class ExternalUser:
         }
 
 
+def ensure_enabled(collection: Collection) -> None:
+    if not collection.options.get("oauth2", {}).get("enabled") or collection.is_superusers:
+        raise Forbidden("The collection is not configured to allow OAuth2 authentication.")
+
+
 def exchange(
     request: Any, collection: Collection, name: str, code: str, verifier: str, redirect_url: str
 ) -> ExternalUser:
-    if not collection.options.get("oauth2", {}).get("enabled") or collection.is_superusers:
-        raise Forbidden("The collection is not configured to allow OAuth2 authentication.")
+    ensure_enabled(collection)
     config = config_of(collection.options, name)
     if config is None:
         raise BadRequest(f"Missing or invalid provider {name!r}.")

@@ -40,9 +40,9 @@ REGISTRY: dict[str, ProviderSpec] = {
         ProviderSpec("microsoft", "Microsoft", "microsoft"),
         ProviderSpec("facebook", "Facebook", "facebook"),
         ProviderSpec("discord", "Discord", "discord"),
-        ProviderSpec("oidc", "OpenID Connect", "openid_connect"),
-        ProviderSpec("oidc2", "OpenID Connect (2)", "openid_connect"),
-        ProviderSpec("oidc3", "OpenID Connect (3)", "openid_connect"),
+        ProviderSpec("oidc", "OIDC", "openid_connect"),
+        ProviderSpec("oidc2", "OIDC2", "openid_connect"),
+        ProviderSpec("oidc3", "OIDC3", "openid_connect"),
     )
 }
 
