@@ -39,6 +39,9 @@ def schema_editor() -> Iterator[BaseDatabaseSchemaEditor]:
             # DDL waits at most this long for locks held by running queries, so a
             # schema change can never queue every reader behind it for long.
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            # Deferred foreign-key checks queued earlier in this transaction would
+            # make ALTER TABLE fail ("pending trigger events"): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         editor = connection.schema_editor(atomic=False)
     with editor:
         yield editor
