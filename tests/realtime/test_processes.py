@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,41 +66,49 @@ def _setup(server) -> tuple[Api, str]:
     return api, root
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bus_redis(redis_url: str) -> str | None:
     """Redis for the production-mode run; None for the embedded run."""
     return redis_url if _postgres() else None
 
 
-def test_a_subscriber_on_one_server_sees_writes_made_through_another(tmp_path, bus_redis):
-    with servers(tmp_path, 2, bus_redis) as (first, second):
-        api, _ = _setup(first)
-        listener = SSEClient(str(second))
-        try:
-            # the subscription POST lands on the server that does not hold the stream
-            body = {"clientId": listener.client_id, "subscriptions": ["items/*"]}
-            assert httpx.post(f"{first}/api/realtime", json=body).status_code == 204
-            unknown = {"clientId": "Q" * 40, "subscriptions": []}
-            assert httpx.post(f"{first}/api/realtime", json=unknown).status_code == 404
-            record = api.create("items", {"title": "from the first server"})
-            event = listener.next()
-            assert event.name == "items/*"
-            assert event.data["action"] == "create"
-            assert event.data["record"]["id"] == record["id"]
-            Api(str(second)).update("items", record["id"], {"title": "from the second"})
-            assert listener.next().data["record"]["title"] == "from the second"
-        finally:
-            listener.close()
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, bus_redis) -> Iterator[tuple[Any, Any, Api, str]]:
+    """Two servers on one database (started once: a server takes seconds to start)."""
+    with servers(tmp_path_factory.mktemp("pair"), 2, bus_redis) as (first, second):
+        api, root = _setup(first)
+        yield first, second, api, root
+
+
+def test_a_subscriber_on_one_server_sees_writes_made_through_another(pair):
+    first, second, api, _ = pair
+    listener = SSEClient(str(second))
+    try:
+        # the subscription POST lands on the server that does not hold the stream
+        body = {"clientId": listener.client_id, "subscriptions": ["items/*"]}
+        assert httpx.post(f"{first}/api/realtime", json=body).status_code == 204
+        unknown = {"clientId": "Q" * 40, "subscriptions": []}
+        assert httpx.post(f"{first}/api/realtime", json=unknown).status_code == 404
+        record = api.create("items", {"title": "from the first server"})
+        event = listener.next()
+        assert event.name == "items/*"
+        assert event.data["action"] == "create"
+        assert event.data["record"]["id"] == record["id"]
+        Api(str(second)).update("items", record["id"], {"title": "from the second"})
+        assert listener.next().data["record"]["title"] == "from the second"
+    finally:
+        listener.close()
 
 
 def test_two_workers_route_subscriptions_to_the_worker_that_holds_the_client(tmp_path, bus_redis):
     with servers(tmp_path, 1, bus_redis, workers=2) as (server,):
         api, _ = _setup(server)
-        clients = [SSEClient(str(server)) for _ in range(6)]  # spread over both workers
+        clients = [SSEClient(str(server)) for _ in range(10)]  # spread over both workers
         try:
             for client in clients:
-                for _ in range(3):  # each POST may land on either worker
-                    assert client.subscribe("items/*").status_code == 204
+                body = {"clientId": client.client_id, "subscriptions": ["items/*"]}
+                for _ in range(3):  # a new connection each: it may land on either worker
+                    assert httpx.post(f"{server}/api/realtime", json=body).status_code == 204
             api.create("items", {"title": "x"})
             for client in clients:
                 assert client.next().data["action"] == "create"
@@ -123,28 +132,28 @@ def _send_from_a_script(server, code: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_custom_topics_and_oauth2_from_a_process_that_does_not_serve(tmp_path, bus_redis):
-    with servers(tmp_path, 1, bus_redis) as (server,):
-        listener, bystander = SSEClient(str(server)), SSEClient(str(server))
-        try:
-            assert listener.subscribe("chat/room1", "@oauth2").status_code == 204
-            assert bystander.subscribe("@oauth2").status_code == 204
-            _send_from_a_script(
-                server,
-                "from baas.realtime.events import send_to_topic, send_oauth2_result\n"
-                "send_to_topic('chat/room1', {'text': 'hi'})\n"
-                f"send_oauth2_result('{listener.client_id}', {{'state': '{listener.client_id}', 'code': 'abc'}})\n",
-            )
-            first, second = listener.next(), listener.next()
-            assert (first.name, first.data) == ("chat/room1", {"text": "hi"})
-            assert (second.name, second.data) == (
-                "@oauth2",
-                {"state": listener.client_id, "code": "abc"},
-            )
-            assert bystander.quiet() == []  # @oauth2 goes to the client named by state only
-        finally:
-            listener.close()
-            bystander.close()
+def test_custom_topics_and_oauth2_from_a_process_that_does_not_serve(pair):
+    server = pair[1]
+    listener, bystander = SSEClient(str(server)), SSEClient(str(server))
+    try:
+        assert listener.subscribe("chat/room1", "@oauth2").status_code == 204
+        assert bystander.subscribe("@oauth2").status_code == 204
+        _send_from_a_script(
+            server,
+            "from baas.realtime.events import send_to_topic, send_oauth2_result\n"
+            "send_to_topic('chat/room1', {'text': 'hi'})\n"
+            f"send_oauth2_result('{listener.client_id}', {{'state': '{listener.client_id}', 'code': 'abc'}})\n",
+        )
+        first, second = listener.next(), listener.next()
+        assert (first.name, first.data) == ("chat/room1", {"text": "hi"})
+        assert (second.name, second.data) == (
+            "@oauth2",
+            {"state": listener.client_id, "code": "abc"},
+        )
+        assert bystander.quiet() == []  # @oauth2 goes to the client named by state only
+    finally:
+        listener.close()
+        bystander.close()
 
 
 def start_redis(port: int) -> subprocess.Popen:
@@ -203,22 +212,21 @@ def test_writes_succeed_while_redis_is_down_and_realtime_resumes_after(tmp_path)
         services.stop_process(redis)
 
 
-def test_presence_and_broadcasts_cross_servers(tmp_path, bus_redis):
+def test_presence_and_broadcasts_cross_servers(pair):
     from tests.realtime.test_ws import Socket
 
-    with servers(tmp_path, 2, bus_redis) as (first, second):
-        _, root = _setup(first)
-        alice, bob = Socket(str(first), root), Socket(str(second), root)
-        try:
-            assert alice.ask(type="join", channel="room", meta="alice")["type"] == "joined"
-            members = bob.ask(type="join", channel="room", meta="bob")["members"]
-            assert sorted(m["meta"] for m in members) == ["alice", "bob"]
-            assert alice.next()["member"]["meta"] == "bob"
-            bob.send(type="broadcast", channel="room", data="across")
-            assert alice.next()["data"] == "across"
-            bob.close()
-            left = alice.next()
-            assert (left["event"], left["member"]["meta"]) == ("leave", "bob")
-        finally:
-            alice.close()
-            bob.close()
+    first, second, _, root = pair
+    alice, bob = Socket(str(first), root), Socket(str(second), root)
+    try:
+        assert alice.ask(type="join", channel="room", meta="alice")["type"] == "joined"
+        members = bob.ask(type="join", channel="room", meta="bob")["members"]
+        assert sorted(m["meta"] for m in members) == ["alice", "bob"]
+        assert alice.next()["member"]["meta"] == "bob"
+        bob.send(type="broadcast", channel="room", data="across")
+        assert alice.next()["data"] == "across"
+        bob.close()
+        left = alice.next()
+        assert (left["event"], left["member"]["meta"]) == ("leave", "bob")
+    finally:
+        alice.close()
+        bob.close()
