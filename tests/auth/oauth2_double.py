@@ -72,11 +72,12 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", 0))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             provider.token_requests.append(form)
+            if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+                # like real providers: a failed client authentication leaves the code usable
+                return self._json(401, {"error": "invalid_client"})
             grant = provider.grants.pop(form.get("code", ""), None)
             if (
                 grant is None
-                or form.get("client_id") != CLIENT_ID
-                or form.get("client_secret") != CLIENT_SECRET
                 or form.get("grant_type") != "authorization_code"
                 or _s256(form.get("code_verifier", "")) != grant["challenge"]
             ):

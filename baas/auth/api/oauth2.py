@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baas.api.base import ApiView
-from baas.api.errors import FORM_MESSAGE, ValidationFailed
+from baas.api.errors import ValidationFailed
 from baas.auth import ratelimit
 from baas.auth.api.common import (
     REQUIRED,
@@ -43,7 +43,7 @@ class AuthWithOAuth2View(ApiView):
         if not redirect_url:
             errors["redirectURL"] = REQUIRED
         if errors:
-            raise ValidationFailed(FORM_MESSAGE, errors)
+            raise ValidationFailed(flow.LOAD_MESSAGE, errors)
         ratelimit.consume("attempt-ip", ratelimit.client_ip(request))
         provider = text(data, "provider")
         user = flow.exchange(

@@ -17,7 +17,7 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.utils import generate_code_challenge
 from requests import RequestException
 
-from baas.api.errors import BadRequest, Forbidden
+from baas.api.errors import BadRequest, Forbidden, ValidationFailed, field_error
 from baas.auth import records
 from baas.auth.context import GUEST, AuthContext
 from baas.auth.oauth2.providers import Connector, config_of, configured, connect
@@ -31,7 +31,8 @@ from baas.collections.records.service import Call
 log = logging.getLogger("baas.auth")
 
 EXTERNAL_AUTHS = "_externalAuths"
-FAILED = "Failed to authenticate."
+# the peer's message for field errors of the OAuth2 form
+LOAD_MESSAGE = "An error occurred while loading the submitted data."
 
 
 def _raw(request: Any) -> Any:
@@ -59,7 +60,9 @@ def _entry(connector: Connector) -> dict[str, Any]:
         "name": connector.spec.name,
         "displayName": connector.display_name,
         "state": state,
+        "logo": "",
         "authURL": url,
+        "authUrl": url,  # legacy key, still sent by the peer
         "codeVerifier": pkce["code_verifier"],
         "codeChallenge": pkce["code_challenge"].decode()
         if isinstance(pkce["code_challenge"], bytes)
@@ -88,6 +91,7 @@ class ExternalUser:
             "username": self.username,
             "email": self.email,
             "avatarURL": self.avatar_url,
+            "avatarUrl": self.avatar_url,  # legacy key, still sent by the peer
             "accessToken": self.access_token,
             "refreshToken": self.refresh_token,
             "expiry": self.expiry,
@@ -107,7 +111,16 @@ def exchange(
     ensure_enabled(collection)
     config = config_of(collection.options, name)
     if config is None:
-        raise BadRequest(f"Missing or invalid provider {name!r}.")
+        raise ValidationFailed(
+            LOAD_MESSAGE,
+            {
+                "provider": field_error(
+                    "validation_invalid_provider",
+                    f"Provider with name {name} is missing or is not enabled.",
+                    {"name": name},
+                )
+            },
+        )
     connector = connect(_raw(request), config, redirect_url)
     adapter, app = connector.adapter, connector.provider.app
     try:
@@ -115,10 +128,14 @@ def exchange(
         response = client.get_access_token(code, pkce_code_verifier=verifier or None)
         adapter.did_fetch_access_token = True
         token = adapter.parse_token(response)
+    except (OAuth2Error, RequestException, KeyError, ValueError) as exc:
+        log.info("OAuth2 %s token request failed: %s", name, exc)
+        raise BadRequest("Failed to fetch OAuth2 token.") from None
+    try:
         login = adapter.complete_login(adapter.request, app, token, response=response)
     except (OAuth2Error, RequestException, KeyError, ValueError) as exc:
-        log.info("OAuth2 %s exchange failed: %s", name, exc)
-        raise BadRequest(FAILED) from None
+        log.info("OAuth2 %s user request failed: %s", name, exc)
+        raise BadRequest("Failed to fetch OAuth2 user.") from None
     return _external_user(connector, login, token)
 
 
