@@ -197,7 +197,7 @@ def collection_from_form(post: QueryDict, existing: dict[str, Any] | None) -> tu
     errors: dict[str, Any] = {}
     if collection_type == "view":
         body["viewQuery"] = post.get("viewQuery", "")
-    else:
+    elif "f" in post:  # a partial post (e.g. a rule check) keeps the stored fields
         fields, errors, _ = fields_from_form(post, existing["fields"] if existing else [])
         body["fields"] = fields
         body["indexes"] = indexes_from_form(post)

@@ -151,7 +151,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                 flash(request, f"Collection “{result.data['name']}” created.")
                 return redirect(request, f"/_/collections/{result.data['name']}")
             context = _editor_context(request, collection, cards, is_new=True, errors=result.errors)
-            context["failure"] = first_error(result)
+            context["failure"] = result.message or first_error(result)
             return page(request, "admin_ui/collection_edit.html", context, status=400)
     return page(
         request,
@@ -224,7 +224,7 @@ def collection_edit(request: HttpRequest, name: str) -> HttpResponse:
         flash(request, f"Collection “{result.data['name']}” saved.")
         return redirect(request, f"/_/collections/{result.data['name']}/edit")
     context = _editor_context(request, draft, cards, is_new=False, errors=result.errors)
-    context["failure"] = first_error(result)
+    context["failure"] = result.message or first_error(result)
     return page(request, "admin_ui/collection_edit.html", context, status=400)
 
 

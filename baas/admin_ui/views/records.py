@@ -156,16 +156,22 @@ def _inputs(
 
 
 def _record_context(
-    request: HttpRequest, collection: dict, record: dict | None, errors: dict
+    request: HttpRequest,
+    collection: dict,
+    record: dict | None,
+    errors: dict,
+    values: dict | None = None,
 ) -> dict:
+    """``record`` is the stored record (None when new); ``values`` what the inputs show."""
+    shown = values if values is not None else record
     return {
         "title": f"{collection['name']} · {record['id'] if record else 'new record'}",
         "nav": "collections",
         "current": collection,
         "collection": collection,
         "record": record,
-        "inputs": _inputs(collection, record, errors),
-        "relations": _relation_labels(request, collection, record),
+        "inputs": _inputs(collection, shown, errors),
+        "relations": _relation_labels(request, collection, shown),
         "errors": errors,
         "is_auth": collection["type"] == "auth",
         "readonly": collection["type"] == "view",
@@ -186,16 +192,16 @@ def record_edit(request: HttpRequest, name: str, record_id: str | None = None) -
         record = found.data
     if request.method != "POST":
         context = _record_context(request, collection, record, {})
-        shown = request.session.pop("baas_console_impersonation", None)
-        if record and shown and shown.get("record") == record["id"]:
-            context["impersonation"] = shown["token"]  # shown once, never stored for later
+        minted = request.session.pop("baas_console_impersonation", None)
+        if record and minted and minted.get("record") == record["id"]:
+            context["impersonation"] = minted["token"]  # shown once, never stored for later
         return page(request, "admin_ui/record.html", context)
     body, uploads, local_errors = record_form.body_from_form(
         collection, request.POST, request.FILES, record is None
     )
     if local_errors:
         errors = {k: {"message": v} for k, v in local_errors.items()}
-        context = _record_context(request, collection, {**(record or {}), **body}, errors)
+        context = _record_context(request, collection, record, errors, {**(record or {}), **body})
         context["failure"] = "Fix the highlighted fields."
         return page(request, "admin_ui/record.html", context, status=400)
     if record is None:
