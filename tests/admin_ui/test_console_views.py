@@ -267,7 +267,7 @@ def test_deleting_a_collection_names_the_record_count_and_needs_the_name(
     for i in range(3):
         api.post("/api/collections/doomed/records", json={"t": str(i)}, token=superuser_token)
     page = console.get("/_/collections/doomed/delete")
-    assert "its <strong>3 records</strong>".encode() in page.content
+    assert b"its <strong>3 records</strong>" in page.content
     kept = console.post("/_/collections/doomed/delete", {"confirm_name": "wrong"})
     assert kept.status_code == 400
     assert api.get("/api/collections/doomed", token=superuser_token).status_code == 200
