@@ -7,11 +7,13 @@ Besides the JWTs of wire-api §4.5 the header may carry an API key (``baas_…``
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from baas.auth import tokens
 from baas.auth.context import GUEST, AuthContext
+from baas.collections.models import Collection
 
 
 def resolve_token(token: str, token_type: str = "auth") -> AuthContext:
@@ -19,7 +21,22 @@ def resolve_token(token: str, token_type: str = "auth") -> AuthContext:
     if resolved is None:
         return GUEST
     collection, record, _ = resolved
+    if token_type == "auth" and not _passes_auth_rule(collection, record):
+        return GUEST
     return AuthContext(record=record, collection=collection)
+
+
+def _passes_auth_rule(collection: Collection, record: dict[str, Any]) -> bool:
+    """The peer applies ``authRule`` to every request's token, not only at sign-in: a
+    record that no longer satisfies it is a guest (checked on the 0.40.6 binary)."""
+    rule = collection.rule("authRule")
+    if rule is None:
+        return False
+    if not rule.strip():
+        return True
+    from baas.auth.service import record_matches
+
+    return record_matches(collection, record, rule, None, "default")
 
 
 def token_from_header(value: str) -> str:

@@ -58,7 +58,8 @@ def record_matches(
     from baas.collections.records import rules
 
     viewer = AuthContext(record=record, collection=collection)
-    call = Call(viewer=viewer, method=getattr(request, "method", "POST") or "POST", context=context)
+    method = getattr(request, "method", None) or "GET"
+    call = Call(viewer=viewer, method=method, context=context)
     where, params = rules.compile_rule(collection, rule, call.info())
     return rows.fetch_one(collection, record["id"], where, params) is not None
 

@@ -143,12 +143,15 @@ def test_auth_rule_is_checked_after_the_password(api, cast, configure):
     assert denied.json()["message"] == AUTH_RULE_MESSAGE
     wrong = api.post(SIGN_IN, json={**body, "password": "nope-nope"})
     assert wrong.status_code == 400  # the rule is never shown to someone without the password
+    # a token issued before the rule is a guest's now, as on the peer
+    assert api.post("/api/collections/users/auth-refresh", token=cast.owner).status_code == 401
     api.patch(
         f"/api/collections/users/records/{cast.owner_id}",
         json={"verified": True},
         token=cast.superuser,
     )
     assert api.post(SIGN_IN, json=body).status_code == 200
+    assert api.post("/api/collections/users/auth-refresh", token=cast.owner).status_code == 200
 
 
 def test_brute_force_is_stopped_per_identity(api, cast):
