@@ -188,6 +188,14 @@ def test_batch_all_or_nothing_with_files(
     results = response.json()
     assert results[0]["body"]["one"] and results[1]["body"]["many"]
     assert len(storage.paths()) == 2
+    # A replace inside a failing batch neither deletes the old file nor keeps the new one.
+    before = storage.paths()
+    replace = {"method": "PATCH", "url": f"{RECORDS}/{results[0]['body']['id']}", "body": {}}
+    response = _batch(
+        capi, superuser_token, [replace, failing], {"requests.0.one": ("new.txt", b"new")}
+    )
+    assert response.status_code == 400, response.content
+    assert storage.paths() == before
 
 
 # ---- the periodic sweep -----------------------------------------------------------------------
@@ -237,6 +245,19 @@ def test_unreachable_s3_is_a_clean_503_and_no_record(
         "data": {},
     }
     assert rows.count(Collection.objects.get(name="docs"), "", []) == 0
+
+
+def test_download_from_unreachable_s3_is_a_clean_503(capi: Any, docs: dict, s3_server: Any) -> None:
+    with override_settings(STORAGES=s3_storages(s3_server)):
+        record = create(capi, files={"one": ("a.txt", b"a")})
+    dead = services.S3Server(
+        f"http://127.0.0.1:{services.free_port()}", "baas-test", "x-access", "x-secret-key-000"
+    )
+    storages = s3_storages(dead, client_config=client_config(connect_timeout=1, attempts=1))
+    with override_settings(STORAGES=storages):
+        response = capi.get(f"/api/files/{folder(record)}/{record['one']}")
+    assert response.status_code == 503
+    assert response.json()["status"] == 503
 
 
 def test_presigned_redirect_on_s3(capi: Any, docs: dict, s3_server: Any) -> None:
