@@ -405,3 +405,40 @@ def test_auth_options_save_through_the_api(console, api, superuser_token):
     )
     assert bad.status_code == 400
     assert b"must have a UNIQUE index" in bad.content
+
+
+def test_view_query_preview_and_rule_simulator_fragments(console, api, make_collection, cast):
+    make_collection(
+        {
+            "name": "memos",
+            "listRule": "owner = @request.auth.id",
+            "fields": [
+                {"name": "text", "type": "text"},
+                {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_"},
+            ],
+        }
+    )
+    for owner in (cast.owner_id, cast.other_id):
+        api.post(
+            "/api/collections/memos/records",
+            json={"text": f"by {owner}", "owner": owner},
+            token=cast.superuser,
+        )
+    preview = console.post(
+        "/_/collections/-/view-preview",
+        {"name": "memo_texts", "viewQuery": "SELECT id, text FROM memos"},
+    )
+    assert preview.status_code == 200
+    assert b"2 rows" in preview.content and b"by " in preview.content
+    broken = console.post("/_/collections/-/view-preview", {"viewQuery": "SELECT nope FROM"})
+    assert b"notice err" in broken.content
+    users = console.get("/_/collections/memos/sim-users", {"q": "owner@"})
+    assert f"users:{cast.owner_id}".encode() in users.content
+    assert f"users:{cast.other_id}".encode() not in users.content
+    as_owner = console.post(
+        "/_/collections/memos/simulate",
+        {"sim_user": f"users:{cast.owner_id}", "listRule": "owner = @request.auth.id"},
+    )
+    assert b"<strong>1</strong> record visible" in as_owner.content
+    as_guest = console.post("/_/collections/memos/simulate", {"sim_user": "", "listRule": ""})
+    assert b"<strong>2</strong> records visible" in as_guest.content

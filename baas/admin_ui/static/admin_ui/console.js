@@ -4,6 +4,12 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
+  // Phones: the collection list and account box start folded under the top navigation.
+  document.addEventListener("DOMContentLoaded", () => {
+    const more = $(".side-more");
+    if (more && window.matchMedia("(max-width: 800px)").matches) more.open = false;
+  });
+
   // Sidebar: filter the collection list as you type.
   document.addEventListener("input", (e) => {
     const input = e.target.closest("[data-filter-list]");
