@@ -8,6 +8,7 @@ request returns, as a real commit would.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,7 +42,8 @@ def api(client: Any) -> CommittingApiClient:
 @pytest.fixture(autouse=True)
 def _own_rate_limits() -> Iterator[None]:
     """Each test counts from zero (a lockout in one test must not fail the next)."""
-    with override_settings(BAAS_RATE_LIMIT_NAMESPACE=f"test-{next(_addresses)}"):
+    # unique across runs too: with Redis the counters outlive the process
+    with override_settings(BAAS_RATE_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex}"):
         yield
 
 
