@@ -61,7 +61,9 @@ def normalize_name(original: str, detect_extension: Callable[[], str]) -> str:
     ``detect_extension`` is asked only when the name has no usable extension; it
     returns one from the sniffed content type (``.txt`` for text), or ``""``.
     """
-    name = original[-MAX_ORIGINAL:]
+    # The multipart layer already drops directories (Django's parser, Go's FileHeader);
+    # names from elsewhere get the same treatment.
+    name = original.replace("\\", "/").rsplit("/", 1)[-1][-MAX_ORIGINAL:]
     extension = extract_extension(name)
     clean_extension = _EXT_INVALID.sub("", extension) or detect_extension()
     if len(clean_extension) > MAX_EXTENSION:
