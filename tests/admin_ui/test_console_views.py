@@ -442,3 +442,28 @@ def test_view_query_preview_and_rule_simulator_fragments(console, api, make_coll
     assert b"<strong>1</strong> record visible" in as_owner.content
     as_guest = console.post("/_/collections/memos/simulate", {"sim_user": "", "listRule": ""})
     assert b"<strong>2</strong> records visible" in as_guest.content
+
+
+def test_user_actions_go_through_the_auth_endpoints(
+    console, api, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = console.post(f"/_/collections/users/records/{cast.owner_id}/action/reset")
+    assert reset.status_code == 302
+    page = console.get(reset["Location"]).content.decode()
+    assert "Password reset email sent to owner@example.com." in page
+    assert [m.to for m in mailoutbox] == [["owner@example.com"]]
+
+    verified = console.post(f"/_/collections/users/records/{cast.owner_id}/action/verify")
+    assert verified.status_code == 302
+    row = api.get(f"/api/collections/users/records/{cast.owner_id}", token=cast.superuser).json()
+    assert row["verified"] is True
+
+    logout = console.post(f"/_/collections/users/records/{cast.owner_id}/action/logout")
+    assert logout.status_code == 302
+    assert api.post("/api/collections/users/auth-refresh", token=cast.owner).status_code == 401
+
+
+def test_oauth2_provider_choices_come_from_the_server(console):
+    page = console.get("/_/collections/users/auth").content.decode()
+    assert '<option value="google"' in page and '<option value="github"' in page

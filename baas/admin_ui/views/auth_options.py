@@ -148,13 +148,21 @@ def auth_options(request: HttpRequest, name: str) -> HttpResponse:
                 (k, label, _template(collection, k, sub)) for k, label, sub in TEMPLATE_KEYS
             ],
             "providers": collection.get("oauth2", {}).get("providers", []),
-            "provider_names": PROVIDERS,
+            "provider_names": _provider_names(request),
             "errors": errors,
             "error_list": paths_of(errors),
             "failure": failure,
         },
         status=400 if failure else 200,
     )
+
+
+def _provider_names(request: HttpRequest) -> list[str]:
+    """The providers the server knows (``/api/collections/meta/oauth2-providers``)."""
+    result = api_of(request).get("/api/collections/meta/oauth2-providers")
+    if result.ok and isinstance(result.data, list):
+        return [str(p["name"]) for p in result.data if isinstance(p, dict) and p.get("name")]
+    return list(PROVIDERS)
 
 
 @require_POST
