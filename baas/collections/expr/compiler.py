@@ -61,7 +61,7 @@ def compile_filter(
         allow_refs=refs,
     )
     frag = scope.where(scope.compile(node))
-    return frag.sql, list(frag.params)
+    return frag.sql, checked_params(ctx, frag.params)
 
 
 def compile_sort(
@@ -83,7 +83,7 @@ def compile_sort(
     ctx = new_context(collection, request)
     scope = Scope(ctx, collection, alias, allow_hidden=refs, allow_refs=refs)
     pieces = [piece for item in parse_sort(text) for piece in sort_pieces(scope, item)]
-    return [p.sql for p in pieces], [param for p in pieces for param in p.params]
+    return [p.sql for p in pieces], checked_params(ctx, tuple(x for p in pieces for x in p.params))
 
 
 def compile_list(
@@ -131,6 +131,13 @@ def check_expression(collection: Collection, text: str) -> None:
     ctx = new_context(collection, RequestInfo(), check_only=True)
     scope = Scope(ctx, collection, "t", allow_hidden=True, allow_refs=True)
     scope.compile(parse(text, max_length=MAX_RULE_LENGTH))
+
+
+def checked_params(ctx: Context, params: tuple) -> list:
+    """PostgreSQL text cannot hold NUL: such a value is refused (SQLite would compare it)."""
+    if ctx.d.pg and any(isinstance(p, str) and "\x00" in p for p in params):
+        raise ExpressionError("a text value contains a NUL character")
+    return list(params)
 
 
 def forbid_request_refs(text: str) -> None:

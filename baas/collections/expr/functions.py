@@ -42,8 +42,8 @@ def macro_value(d: Dialect, name: str, now: datetime) -> Value:
 
 
 def _macro(name: str, now: datetime) -> int | str:
-    day_end = {"hour": 23, "minute": 59, "second": 59, "microsecond": 999999}
-    midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = now.replace(hour=23, minute=59, second=59, microsecond=999999)
     numbers = {
         "@second": now.second,
         "@minute": now.minute,
@@ -60,12 +60,12 @@ def _macro(name: str, now: datetime) -> int | str:
         "@now": now,
         "@yesterday": now - timedelta(days=1),
         "@tomorrow": now + timedelta(days=1),
-        "@todayStart": now.replace(**midnight),
-        "@todayEnd": now.replace(**day_end),
-        "@monthStart": now.replace(day=1, **midnight),
-        "@monthEnd": now.replace(day=last_day, **day_end),
-        "@yearStart": now.replace(month=1, day=1, **midnight),
-        "@yearEnd": now.replace(month=12, day=31, **day_end),
+        "@todayStart": midnight,
+        "@todayEnd": day_end,
+        "@monthStart": midnight.replace(day=1),
+        "@monthEnd": day_end.replace(day=last_day),
+        "@yearStart": midnight.replace(month=1, day=1),
+        "@yearEnd": day_end.replace(month=12, day=31),
     }
     return wire_datetime(moments[name])
 
@@ -196,7 +196,7 @@ class _StrftimeBuilder:
 
 def _sqlite_format(text: str) -> str:
     """SQLite before 3.44 lacks %F %T %R; spell them with the older specifiers."""
-    version = getattr(connection.Database, "sqlite_version_info", (3, 44))
+    version = getattr(getattr(connection, "Database", None), "sqlite_version_info", (3, 44))
     if version >= (3, 44):
         return text
     out, i = [], 0

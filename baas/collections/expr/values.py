@@ -102,7 +102,11 @@ def sqlite_numeric(text: str) -> float | None:
 
 
 def sqlite_real_text(value: float) -> str:
-    """SQLite's text for a REAL (printf ``%!.15g``): 2.0 -> '2.0', 1e20 -> '1.0e+20'."""
+    """SQLite's text for a REAL (printf ``%!.15g``): 2.0 -> '2.0', 1e20 -> '1.0e+20'.
+
+    Exact for values with at most 15 significant digits; beyond that SQLite's own digit
+    generation (which varies between versions) may round the last digit differently.
+    """
     if math.isinf(value):
         return "Inf" if value > 0 else "-Inf"
     if value == 0:
