@@ -467,3 +467,15 @@ def test_user_actions_go_through_the_auth_endpoints(
 def test_oauth2_provider_choices_come_from_the_server(console):
     page = console.get("/_/collections/users/auth").content.decode()
     assert '<option value="google"' in page and '<option value="github"' in page
+
+
+def test_hide_controls_turns_off_schema_editing_in_the_console(console, api, superuser_token):
+    assert b"+ New collection" in console.get("/_/collections").content
+    api.patch("/api/settings", json={"meta": {"hideControls": True}}, token=superuser_token)
+    from baas.settings_api.service import forget
+
+    forget()
+    assert b"+ New collection" not in console.get("/_/collections").content
+    edit = console.get("/_/collections/users/edit").content.decode()
+    assert "Schema changes are turned off" in edit
+    assert '<button type="submit" class="primary" disabled>' in edit

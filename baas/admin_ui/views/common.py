@@ -38,6 +38,9 @@ def page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     context.setdefault("sidebar", sidebar(request))
+    settings = api_of(request).get("/api/settings", fields="meta")
+    # Settings → Application → "hide controls": schema changes off in the console (as the peer).
+    context["hide_controls"] = bool(settings.ok and settings.data["meta"].get("hideControls"))
     context["console_email"] = console_of(request).email
     context["flash"] = request.session.pop(FLASH_KEY, [])
     return render(request, template, context, status=status)
