@@ -7,8 +7,9 @@ import hashlib
 import os
 import subprocess
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from baas.bridge import WSGIBridge
 from tests import services
 
 MB = 1024 * 1024
+T = TypeVar("T")
 
 
 def http_scope(
@@ -60,8 +62,15 @@ def call(
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_in_own_loop(app(scope, receive, send))
     return sent
+
+
+def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: some fixtures (Playwright's sync API)
+    leave an event loop running in the main thread, where ``asyncio.run`` refuses."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def status_of(sent: list[dict]) -> int:
@@ -209,7 +218,7 @@ def test_a_client_that_leaves_before_its_body_arrives_gets_nothing():
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(http_scope("POST", "/"), receive, send))
+    run_in_own_loop(app(http_scope("POST", "/"), receive, send))
     app.shutdown()
     assert sent == [] and called == []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -10,7 +9,7 @@ import pytest
 
 from baas.server import Router
 from tests.foundation import fake_realtime
-from tests.foundation.test_bridge import http_scope
+from tests.foundation.test_bridge import http_scope, run_in_own_loop
 from tests.foundation.test_health import HEALTHY, NOT_FOUND
 
 
@@ -54,7 +53,7 @@ def test_realtime_paths_go_to_the_realtime_module_and_the_rest_to_django(events)
         other_ws = await run(app, ws_scope("/api/health"))
         return sse, ws, health, other_ws
 
-    sse, ws, health, other_ws = asyncio.run(scenario())
+    sse, ws, health, other_ws = run_in_own_loop(scenario())
     assert events == [("http", "/api/realtime"), ("websocket", "/api/ws/feed")]
     assert sse[1]["body"].startswith(b"id:x\nevent:PB_CONNECT")
     assert ws == [{"type": "websocket.accept"}]
@@ -64,7 +63,7 @@ def test_realtime_paths_go_to_the_realtime_module_and_the_rest_to_django(events)
 
 def test_lifespan_runs_the_realtime_hooks(events):
     app = Router(realtime_module="tests.foundation.fake_realtime")
-    sent = asyncio.run(lifespan(app))
+    sent = run_in_own_loop(lifespan(app))
     assert sent == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
     assert events == ["startup", "shutdown"]
 
@@ -78,7 +77,7 @@ def test_without_a_realtime_module_its_paths_are_the_json_404():
         ws = await run(app, ws_scope("/api/ws"))
         return started, sse, ws
 
-    started, sse, ws = asyncio.run(scenario())
+    started, sse, ws = run_in_own_loop(scenario())
     assert started[0] == {"type": "lifespan.startup.complete"}
     assert sse[0]["status"] == 404
     assert orjson.loads(sse[1]["body"]) == NOT_FOUND
@@ -91,5 +90,5 @@ def test_a_failing_realtime_startup_fails_the_lifespan(monkeypatch, events):
 
     monkeypatch.setattr(fake_realtime, "startup", broken)
     app = Router(realtime_module="tests.foundation.fake_realtime")
-    sent = asyncio.run(run(app, {"type": "lifespan"}, [{"type": "lifespan.startup"}]))
+    sent = run_in_own_loop(run(app, {"type": "lifespan"}, [{"type": "lifespan.startup"}]))
     assert sent == [{"type": "lifespan.startup.failed", "message": "cannot subscribe"}]
