@@ -33,6 +33,7 @@ def send_auth_email(
 def queue_auth_email(
     kind: str, collection_id: str, record_id: str, extra: dict[str, Any] | None = None
 ) -> None:
+    # robust: a broker that is down is logged, never a 500 for a write already committed
     transaction.on_commit(
-        lambda: send_auth_email.delay(kind, collection_id, record_id, extra or {})
+        lambda: send_auth_email.delay(kind, collection_id, record_id, extra or {}), robust=True
     )

@@ -274,3 +274,13 @@ def test_create_rule_applies_with_the_oauth2_context(api, cast, provider, config
         "passwordConfirm": "pass-word-1",
     }
     assert api.post(f"{USERS}/records", json=body).status_code == 200
+
+
+def test_deleting_a_user_removes_its_links(api, cast, provider):
+    record = _sign_in(api, provider, "oidc", ALICE).json()["record"]
+    assert _links(record["id"])
+    deleted = api.delete(f"{USERS}/records/{record['id']}", token=cast.superuser)
+    assert deleted.status_code == 204
+    assert _links(record["id"]) == []
+    again = _sign_in(api, provider, "oidc", ALICE).json()
+    assert again["meta"]["isNew"] is True and again["record"]["id"] != record["id"]

@@ -188,7 +188,11 @@ def link_or_create(
     record: dict[str, Any] | None = None
     if links:
         found = records.load(collection.id, links[0]["recordRef"])
-        record = found[1] if found else None
+        if found is None:  # the linked record is gone: the link goes too
+            records.delete(externals, links[0]["id"])
+            links = []
+        else:
+            record = found[1]
     is_new = False
     if record is None:
         if (

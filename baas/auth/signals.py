@@ -1,0 +1,28 @@
+"""Keeping the auth side tables in step with auth records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from baas.collections.models import Collection
+
+# system collections that point at an auth record through collectionRef/recordRef
+SIDE_TABLES = ("_externalAuths", "_authOrigins", "_mfas", "_otps")
+
+
+def on_record_changed(
+    sender: Any, collection: Collection, action: str, record: dict[str, Any], **kwargs: Any
+) -> None:
+    """A deleted auth record takes its links, origins, MFA/OTP sessions and factors along."""
+    if action != "delete" or not collection.is_auth:
+        return
+    from baas.auth import records
+    from baas.auth.models import SecondFactor
+
+    for name in SIDE_TABLES:
+        side = Collection.objects.filter(name=name).first()
+        if side is None:
+            continue
+        for row in records.find_where(side, collectionRef=collection.id, recordRef=record["id"]):
+            records.delete(side, row["id"])
+    SecondFactor.objects.filter(collection_id=collection.id, record_id=record["id"]).delete()
