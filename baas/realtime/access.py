@@ -68,25 +68,42 @@ def shape_event(
 ) -> list[bytes | None]:
     """For each delivery, the ``data:`` JSON to send, or None when it must not be sent."""
     close_old_connections()
-    collection = Collection.objects.filter(id=collection_id).first()
+    collection = Collection.objects.filter(id=collection_id).defer("created", "updated").first()
     if collection is None:
         return [None] * len(deliveries)
-    calls = [_call(d) for d in deliveries]
-    conditions = [
-        _condition(collection, d, call) for d, call in zip(deliveries, calls, strict=True)
-    ]
+    groups: dict[Any, list[int]] = {}
+    for index, delivery in enumerate(deliveries):
+        groups.setdefault(_request_key(delivery), []).append(index)
+    firsts = [deliveries[indexes[0]] for indexes in groups.values()]
+    calls = [_call(d) for d in firsts]
+    conditions = [_condition(collection, d, call) for d, call in zip(firsts, calls, strict=True)]
     allowed = evaluate(collection, row, [c for c in conditions if c is not None], action)
     shaped: dict[Any, bytes] = {}
-    out: list[bytes | None] = []
-    for delivery, call, condition in zip(deliveries, calls, conditions, strict=True):
+    out: list[bytes | None] = [None] * len(deliveries)
+    for delivery, call, condition, indexes in zip(
+        firsts, calls, conditions, groups.values(), strict=True
+    ):
         if condition is None or not allowed[_key(condition)]:
-            out.append(None)
             continue
         key = _shape_key(collection, row, delivery)
         if key not in shaped:
             shaped[key] = _payload(collection, action, row, delivery, call)
-        out.append(shaped[key])
+        for index in indexes:
+            out[index] = shaped[key]
     return out
+
+
+def _request_key(delivery: Delivery) -> Any:
+    """Subscribers that must get the same answer: the same auth object (every guest
+    shares one), rule and options. A thousand guests on ``posts/*`` are one check."""
+    sub = delivery.subscription
+    return (
+        delivery.rule,
+        id(delivery.auth),
+        sub.valid,
+        tuple(sorted(sub.query.items())),
+        tuple(sorted(sub.headers.items())),
+    )
 
 
 def _call(delivery: Delivery) -> Call:
