@@ -15,6 +15,8 @@ STAMP := $(VENV)/.baas-installed
 PG_TEST_ENV := DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
 	REDIS_URL=redis://127.0.0.1:6379/15 \
 	BAAS_SECRET_KEY=test-only-secret-7c4e1a9b3f6d2e8a5c0b7d4f1e9a3c6b
+# e.g. make test-sqlite PYTEST_ARGS="-x tests/foundation"; the slowest tests are listed to keep CI quick.
+PYTEST_ARGS ?= -q --durations=10
 # The SQLite run: embedded mode, whatever the calling shell has set.
 SQLITE_TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u BAAS_SECRET_KEY -u BAAS_DIR
 
@@ -42,10 +44,10 @@ fmt: setup
 	$(BIN)/ruff format baas tests
 
 test-sqlite: setup
-	$(SQLITE_TEST_ENV) $(BIN)/python -m pytest -q
+	$(SQLITE_TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: setup
-	$(PG_TEST_ENV) $(BIN)/python -m pytest -q
+	$(PG_TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The console's browser tests drive Debian's Chromium (never a downloaded build).
 CHROMIUM := /usr/bin/chromium
