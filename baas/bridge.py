@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
 import sys
 import tempfile
@@ -112,9 +113,13 @@ class WSGIBridge:
         """In a pool thread: call the app, buffer its answer unless it streams."""
         result = WSGIResult()
 
+        started = False
+
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], None]:
+            nonlocal started
+            started = True
             result.status = int(status.split(" ", 1)[0])
             result.headers = [
                 (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
@@ -123,7 +128,10 @@ class WSGIBridge:
 
         iterable = self.wsgi_app(environ, start_response)
         if getattr(iterable, "streaming", not isinstance(iterable, list | tuple)):
-            result.stream, result.closeable = iter(iterable), iterable
+            stream = iter(iterable)
+            if not started:  # PEP 3333 lets a generator call start_response on its first step
+                stream = itertools.chain([next(stream, b"")], stream)
+            result.stream, result.closeable = stream, iterable
             return result
         try:
             result.body = b"".join(iterable)

@@ -297,3 +297,16 @@ def test_granian_streaming_response_reaches_the_client_before_it_ends(granian_ec
         assert next(lines) == b"first"
         flag.touch()  # only now may the server produce the rest
         assert next(lines) == b"second"
+
+
+def test_a_generator_app_may_start_its_response_on_the_first_step():
+    def lazy(environ: dict, start_response: Any) -> Any:
+        start_response("201 Created", [("X-Lazy", "yes")])
+        yield b"made"
+
+    app = WSGIBridge(lazy, threads=1)
+    sent = call(app, http_scope("GET", "/"))
+    app.shutdown()
+    assert status_of(sent) == 201
+    assert headers_of(sent)[b"x-lazy"] == b"yes"
+    assert body_of(sent) == b"made"
