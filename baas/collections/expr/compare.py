@@ -210,7 +210,8 @@ def _like(d: Dialect, left: Value, right: Value, *, negate: bool) -> Frag:
         if right.is_literal:
             return _emit_like_text(d, left, wrapped[0], negate)
         if right.rebuild is not None:
-            return _emit_like(d, left, right.rebuild(wrapped), negate)
+            rebuilt = Value(right.rebuild(wrapped), right.cls, numfmt=right.numfmt)
+            return _emit_like(d, left, text_of(d, rebuilt), negate)
     # a column (or keyword) on the right: contains-match against its text
     pattern = fmt("({} || {} || {})", param("%"), text_of(d, right), param("%"))
     return _emit_like(d, left, pattern, negate)

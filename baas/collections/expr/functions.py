@@ -93,6 +93,17 @@ def _geo_distance(scope: Scope, args: tuple[ast.Operand, ...]) -> Resolved:
             raise ExpressionError("geoDistance arguments must be identifiers or numbers")
         values.append(scope.operand(arg).value)
     d = scope.ctx.d
+    params = tuple(p for v in values for p in v.pb_params)
+
+    def rebuild(new_params: tuple[Any, ...]) -> Frag:
+        return _haversine(d, _substituted(d, values, new_params))
+
+    return Resolved(
+        Value(_haversine(d, values), Cls.NUM, nf=NF.DISABLED, pb_params=params, rebuild=rebuild)
+    )
+
+
+def _haversine(d: Dialect, values: list[Value]) -> Frag:
     lon_a, lat_a, lon_b, lat_b = (fmt("radians({})", _as_number(d, v)) for v in values)
     cosine = fmt(
         "(cos({}) * cos({}) * cos({} - {}) + sin({}) * sin({}))",
@@ -104,16 +115,27 @@ def _geo_distance(scope: Scope, args: tuple[ast.Operand, ...]) -> Resolved:
         lat_b,
     )
     if d.pg:  # SQLite's acos() gives NULL outside [-1, 1]; PostgreSQL's raises
-        frag = fmt(
+        return fmt(
             "(6371 * (CASE WHEN {} > 1 OR {} < -1 THEN NULL ELSE acos({}) END))",
             cosine,
             cosine,
             cosine,
         )
-    else:
-        frag = fmt("(6371 * acos({}))", cosine)
-    params = tuple(p for v in values for p in v.pb_params)
-    return Resolved(Value(frag, Cls.NUM, nf=NF.DISABLED, pb_params=params))
+    return fmt("(6371 * acos({}))", cosine)
+
+
+def _substituted(d: Dialect, values: list[Value], params: tuple[Any, ...]) -> list[Value]:
+    """The arguments with their bound values replaced (LIKE wraps them in %...%)."""
+    out, rest = [], list(params)
+    for value in values:
+        taken, rest = rest[: len(value.pb_params)], rest[len(value.pb_params) :]
+        if value.is_literal and taken:
+            out.append(text_literal(d, str(taken[0])))
+        elif value.rebuild is not None and taken:
+            out.append(Value(value.rebuild(tuple(taken)), Cls.TEXT))
+        else:
+            out.append(value)
+    return out
 
 
 def _as_number(d: Dialect, value: Value) -> Frag:
