@@ -64,8 +64,20 @@ def build_parser() -> Parser:
     serve = commands.add_parser(
         "serve", parents=[common], help="apply migrations and serve the API"
     )
-    serve.add_argument("--http", type=_address, default=_address(DEFAULT_HTTP), metavar="HOST:PORT")
-    serve.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, metavar="N")
+    serve.add_argument(
+        "--http",
+        type=_address,
+        default=_address(DEFAULT_HTTP),
+        metavar="HOST:PORT",
+        help=f"address to listen on (default {DEFAULT_HTTP})",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=_cores(),
+        metavar="N",
+        help="worker processes (default: the number of cores)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = commands.add_parser("migrate", parents=[common], help="apply pending migrations")
@@ -228,6 +240,13 @@ def _debug() -> bool:
         return bool(settings.DEBUG)
     except BaseException:
         return False
+
+
+def _cores() -> int:
+    """Cores this process may run on (respects CPU affinity, unlike os.cpu_count())."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _address(value: str) -> tuple[str, int]:
