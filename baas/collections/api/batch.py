@@ -69,7 +69,8 @@ def _parse(request: Request) -> list[SubRequest]:
     for item in items:
         if not isinstance(item, dict):
             raise BadRequest(INVALID)
-        body = item.get("body") if isinstance(item.get("body"), dict) else {}
+        raw_body = item.get("body")
+        body: dict[str, Any] = raw_body if isinstance(raw_body, dict) else {}
         subs.append(
             SubRequest(str(item.get("method", "")).upper(), str(item.get("url", "")), body, {})
         )

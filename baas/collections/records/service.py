@@ -159,21 +159,21 @@ class RecordService:
             raise BadRequest(UNSUPPORTED)
         existing = self._locked(collection, record_id)
         row, body, errors = writes.prepare_row(collection, submission, existing)
+        if submission.files:
+            # Checked before any upload is stored, so a refused request stores nothing;
+            # uploads then run outside the transaction (a big file never holds the
+            # SQLite write lock), and the rule is checked again inside it.
+            self._check_update_rule(collection, record_id, call, body)
+        manager = self._is_manager(collection, record_id, call, body)
+        auth_fields.apply_password_fields(collection, submission, row, existing, errors)
+        auth_fields.apply_auth_rules(
+            collection, submission, row, existing, call.viewer, manager, errors
+        )
         try:
+            for step in WRITE_STEPS:
+                step.prepare(collection, submission, row, existing, errors)
             with transaction.atomic():
-                if not call.viewer.is_superuser:
-                    where, params = rules.rule_condition(
-                        collection, "updateRule", call.viewer, call.info(body)
-                    )
-                    if rows.fetch_one(collection, record_id, where, params) is None:
-                        raise NotFound()
-                manager = self._is_manager(collection, record_id, call, body)
-                auth_fields.apply_password_fields(collection, submission, row, existing, errors)
-                auth_fields.apply_auth_rules(
-                    collection, submission, row, existing, call.viewer, manager, errors
-                )
-                for step in WRITE_STEPS:
-                    step.prepare(collection, submission, row, existing, errors)
+                self._check_update_rule(collection, record_id, call, body)
                 errors = {**writes.validate_row(collection, row, set(body), False), **errors}
                 self._check_relations(collection, row, set(body), errors)
                 if errors:
@@ -188,6 +188,19 @@ class RecordService:
                 step.failed(collection, row, existing)
             raise
         return row
+
+    def _check_update_rule(
+        self, collection: Collection, record_id: str, call: Call, body: dict[str, Any]
+    ) -> None:
+        """404 unless the row exists and passes the update rule (wire-api §3.6)."""
+        where: str = ""
+        params: list[Any] = []
+        if not call.viewer.is_superuser:
+            where, params = rules.rule_condition(
+                collection, "updateRule", call.viewer, call.info(body)
+            )
+        if rows.fetch_one(collection, record_id, where, params) is None:
+            raise NotFound()
 
     def _is_manager(
         self, collection: Collection, record_id: str, call: Call, body: dict[str, Any]
