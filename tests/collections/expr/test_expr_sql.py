@@ -353,3 +353,18 @@ def test_expression_errors_only(expr_data):
     ]:
         with pytest.raises(ExpressionError):
             compile_filter(expr_data["xp_items"], text, RequestInfo(is_superuser=True))
+
+
+def test_python_math_functions_match_sqlites():
+    """The fallback functions behave like SQLite's built-in ones (text, NULL, domain)."""
+    from baas.collections.expr import sqlite_functions
+
+    plain = sqlite3.connect(":memory:")
+    fallback = sqlite3.connect(":memory:")
+    sqlite_functions.register(fallback)
+    for query in [
+        "SELECT sin(1)", "SELECT cos('2')", "SELECT acos(1.0000000000000002)", "SELECT radians('x')",
+        "SELECT sin(NULL)", "SELECT acos(' 0.5 ')", "SELECT radians(180)",
+    ]:  # fmt: skip
+        assert fallback.execute(query).fetchone() == plain.execute(query).fetchone(), query
+    assert not sqlite_functions.missing_math(fallback)
