@@ -368,3 +368,59 @@ def test_python_math_functions_match_sqlites():
     ]:  # fmt: skip
         assert fallback.execute(query).fetchone() == plain.execute(query).fetchone(), query
     assert not sqlite_functions.missing_math(fallback)
+
+
+PIECES = [
+    "title",
+    "n",
+    "rels",
+    "rels.name",
+    "owner.age",
+    "j.x",
+    "multi:each",
+    "x:lower",
+    "nope",
+    "rels:length",
+    "@request.auth.id",
+    "@request.body.title:changed",
+    "@request.body.multi:each",
+    "@request.query.q:lower",
+    "@collection.xp_tags:a.name",
+    "@collection.nope.x",
+    "xp_comments_via_item.msg",
+    "xp_x_via_y.z",
+    "geoDistance(",
+    "strftime(",
+    "f(",
+    ")",
+    "(",
+    ",",
+    "'a'",
+    "'%'",
+    "1",
+    "-1.5",
+    "true",
+    "null",
+    "@now",
+    " = ",
+    " != ",
+    " ~ ",
+    " ?!~ ",
+    " > ",
+    " ?<= ",
+    " && ",
+    " || ",
+    " ",
+]
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(PIECES), min_size=3, max_size=14).map("".join))
+def test_anything_that_parses_compiles_or_fails_cleanly(expr_data, text):
+    request = RequestInfo(**{**REQUEST.__dict__, "auth_collection": expr_data["xp_users"]})
+    result = outcome(expr_data["xp_items"], text, request)
+    assert result in (400, 403) or isinstance(result, str)
