@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -53,8 +54,10 @@ def run(coro_fn, tmp_path, **settings: Any) -> Any:
         finally:
             await hub.stop()
 
-    with override_settings(BAAS_DATA_DIR=tmp_path, **settings):
-        return asyncio.run(main())
+    # A thread of its own: a test elsewhere in the suite (a browser driver) may leave
+    # an event loop running in this thread.
+    with override_settings(BAAS_DATA_DIR=tmp_path, **settings), ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def test_an_idle_stream_is_closed_after_the_idle_timeout(tmp_path):
