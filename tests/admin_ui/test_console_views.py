@@ -479,3 +479,17 @@ def test_hide_controls_turns_off_schema_editing_in_the_console(console, api, sup
     edit = console.get("/_/collections/users/edit").content.decode()
     assert "Schema changes are turned off" in edit
     assert '<button type="submit" class="primary" disabled>' in edit
+
+
+def test_csrf_behind_a_tls_proxy_and_from_another_origin(superuser_token):
+    strict = Client(enforce_csrf_checks=True)
+    token = strict.get("/_/login").cookies["csrftoken"].value
+    body = {"email": "root@example.com", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    # The browser says https, the proxy forwarded plain http: same host, accepted.
+    proxied = strict.post("/_/login", body, headers={"Origin": "https://testserver"})
+    assert proxied.status_code == 302
+    strict.post("/_/logout", {"csrfmiddlewaretoken": strict.cookies["csrftoken"].value})
+    token = strict.get("/_/login").cookies["csrftoken"].value
+    body["csrfmiddlewaretoken"] = token
+    forged = strict.post("/_/login", body, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
@@ -335,7 +334,3 @@ def user_action(request: HttpRequest, name: str, record_id: str, action: str) ->
     else:
         flash(request, first_error(result), "err")
     return redirect(request, back)
-
-
-def query_string(**params: Any) -> str:
-    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
