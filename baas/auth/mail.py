@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -71,10 +72,35 @@ def build_token(
     )
 
 
-def send(collection: Collection, record: dict[str, Any], kind: str, extra: dict[str, Any]) -> None:
-    """Render and send one auth email (raises on SMTP failure)."""
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered auth email, ready to go out (no database needed from here on)."""
+
+    to: str
+    subject: str
+    html: str
+    sender: str
+    via_settings_smtp: bool
+
+    def deliver(self) -> None:
+        """Send it (raises on SMTP failure)."""
+        if self.via_settings_smtp:
+            from baas.settings_api.mail import send_mail
+
+            send_mail(self.to, self.subject, self.html)
+            return
+        text = html.unescape(_TAGS.sub("", self.html)).strip()
+        message = EmailMultiAlternatives(self.subject, text, self.sender, [self.to])
+        message.attach_alternative(self.html, "text/html")
+        message.send()
+
+
+def compose(
+    collection: Collection, record: dict[str, Any], kind: str, extra: dict[str, Any]
+) -> Outgoing:
     template = template_of(collection, kind)
-    meta = app_settings()["meta"]
+    app = app_settings()
+    meta = app["meta"]
     values = {
         "APP_NAME": str(meta.get("appName", "")),
         "APP_URL": str(meta.get("appURL", "")).rstrip("/"),
@@ -82,18 +108,18 @@ def send(collection: Collection, record: dict[str, Any], kind: str, extra: dict[
         "OTP": str(extra.get("otp", "")),
         "ALERT_INFO": str(extra.get("alertInfo", "")),
     }
-    to = str(extra.get("newEmail") or extra.get("to") or record.get("email", ""))
-    subject = fill(template["subject"], values, record, escape=False)
-    body = fill(template["body"], values, record, escape=True)
-    if app_settings()["smtp"].get("enabled"):
-        from baas.settings_api.mail import send_mail
+    return Outgoing(
+        to=str(extra.get("newEmail") or extra.get("to") or record.get("email", "")),
+        subject=fill(template["subject"], values, record, escape=False),
+        html=fill(template["body"], values, record, escape=True),
+        sender=_sender(meta),
+        via_settings_smtp=bool(app["smtp"].get("enabled")),
+    )
 
-        send_mail(to, subject, body)
-        return
-    text = html.unescape(_TAGS.sub("", body)).strip()
-    message = EmailMultiAlternatives(subject, text, _sender(meta), [to])
-    message.attach_alternative(body, "text/html")
-    message.send()
+
+def send(collection: Collection, record: dict[str, Any], kind: str, extra: dict[str, Any]) -> None:
+    """Render and send one auth email (raises on SMTP failure)."""
+    compose(collection, record, kind, extra).deliver()
 
 
 def _sender(meta: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 
 The request path queues emails with ``transaction.on_commit``; tests run inside a
 transaction that never commits, so the client here runs those callbacks when each
-request returns, as a real commit would.
+request returns, as a real commit would, then waits for mail that embedded mode
+delivers on a background thread.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.test import TestCase, override_settings
 
+from baas.auth.tasks import drain
 from tests.auth.smtp_sink import Mailbox, smtp_sink
 from tests.conftest import ApiClient
 
@@ -24,7 +26,9 @@ _addresses = itertools.count(1)
 class CommittingApiClient(ApiClient):
     def request(self, method: str, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
         with TestCase.captureOnCommitCallbacks(execute=True):
-            return super().request(method, path, **kwargs)
+            response = super().request(method, path, **kwargs)
+        drain()  # mail delivered on a background thread (embedded mode) has gone out
+        return response
 
     def from_ip(self, address: str) -> CommittingApiClient:
         self.client.defaults["REMOTE_ADDR"] = address

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -43,10 +44,12 @@ class Mailbox:
     port: int
     mails: list[Mail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds to sit on each message, like a slow real server
 
     def clear(self) -> None:
         with self.lock:
             self.mails.clear()
+        self.delay = 0.0
 
     def to(self, address: str) -> list[Mail]:
         with self.lock:
@@ -62,6 +65,8 @@ class Mailbox:
         raise AssertionError(f"no mail to {address} within {timeout}s")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         html = message.get_body(("html",))

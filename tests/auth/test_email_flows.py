@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from django.test import override_settings
+from django.test import TestCase, override_settings
 
 from baas.api.errors import FORM_MESSAGE
+from baas.auth.tasks import drain
 from tests.auth.scenarios import Scenario, run
 from tests.cast import PASSWORD, sign_in
 from tests.services import free_port
@@ -245,3 +248,22 @@ def test_template_placeholders(api, cast, mailbox, configure):
     assert mail.subject == "Reset for owner@example.com"
     assert "Acme &lt;Ann&gt;  <a" in mail.html  # values escaped; tokenKey never rendered
     assert mail.link_token().count(".") == 2
+
+
+def test_a_slow_mail_server_does_not_show_in_the_answer_time(api, cast, mailbox):
+    """Embedded mode: SMTP happens off the request, so known and unknown look alike."""
+    mailbox.delay = 1.0
+
+    def timed(email: str) -> float:
+        start = time.monotonic()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = api.client.post(
+                f"{USERS}/request-password-reset", {"email": email}, content_type="application/json"
+            )
+        assert response.status_code == 204
+        return time.monotonic() - start
+
+    assert timed("owner@example.com") < 0.5
+    assert timed("ghost@example.com") < 0.5
+    drain()
+    assert mailbox.to("owner@example.com")
