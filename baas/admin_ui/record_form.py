@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 SKIPPED = {"tokenKey"}
+AUTH_FIRST = ("email", "password", "emailVisibility", "verified")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
@@ -28,7 +29,14 @@ def editable_fields(collection: dict[str, Any]) -> list[dict[str, Any]]:
         for f in collection["fields"]
         if f["name"] not in SKIPPED and not (f["name"] == "id" and f.get("primaryKey"))
     ]
-    return sorted(shown, key=lambda f: f["type"] == "autodate")
+    return sorted(shown, key=_form_position)
+
+
+def _form_position(field: dict[str, Any]) -> int:
+    """Auth records lead with their account fields; timestamps go last."""
+    if field["name"] in AUTH_FIRST and field.get("system"):
+        return 0
+    return 2 if field["type"] == "autodate" else 1
 
 
 def wire_to_local(value: str) -> str:
