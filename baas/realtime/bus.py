@@ -68,8 +68,10 @@ def namespace() -> str:
 
 
 def socket_dir() -> Path:
-    """Where embedded-mode processes put their sockets (kept under 108-byte paths)."""
-    wanted = Path(settings.BAAS_DATA_DIR) / ".realtime"
+    """Where embedded-mode processes put their sockets: per data directory and database
+    (a test run's database never reaches a server on the same directory), and short
+    enough for a Unix socket path (108 bytes)."""
+    wanted = Path(settings.BAAS_DATA_DIR) / ".realtime" / namespace().rsplit(":", 1)[1]
     if len(str(wanted)) + 1 + PROCESS_ID_LENGTH + 5 < 100:
         return wanted
     digest = hashlib.sha1(str(wanted).encode()).hexdigest()[:16]

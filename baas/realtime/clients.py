@@ -50,6 +50,11 @@ class Client:
 
     @property
     def auth_identity(self) -> tuple[str, str] | None:
-        if self.auth.record is None or self.auth.collection is None:
-            return None
-        return self.auth.collection.id, self.auth.id
+        return identity(self.auth)
+
+
+def identity(auth: AuthContext) -> tuple[str, str] | None:
+    """Who an auth is (auth collection, record id); None for a guest."""
+    if auth.record is None or auth.collection is None:
+        return None
+    return auth.collection.id, auth.id

@@ -23,7 +23,7 @@ import orjson
 
 from baas.api.errors import ApiError, BadRequest, Forbidden, NotFound
 from baas.realtime import access, bus
-from baas.realtime.clients import Client
+from baas.realtime.clients import Client, identity
 from baas.realtime.presence import ALIVE_EVERY, Presence
 from baas.realtime.subscriptions import parse
 
@@ -56,6 +56,7 @@ class Hub:
             asyncio.Queue()
         )
         self.tasks: list[asyncio.Task[Any]] = []
+        self.background: set[asyncio.Task[Any]] = set()
         self.presence = Presence(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread = 0
@@ -177,16 +178,19 @@ class Hub:
         if client.ip != ip:
             return BadRequest("Invalid realtime client.")
         auth = await self.run_sync(access.resolve_auth, token)
-        new = (
-            None
-            if auth.record is None or auth.collection is None
-            else (auth.collection.id, auth.id)
-        )
+        error = self.change_auth(client, auth)
+        if error is None:
+            self.subscribe(client, keys)
+        return error
+
+    def change_auth(self, client: Client, auth: Any) -> ApiError | None:
+        """wire-api §6.2: a guest may become a user; any other change of identity is 403
+        (the same user with a new token refreshes the stored auth)."""
+        new = identity(auth)
         if client.auth_identity is not None and client.auth_identity != new:
             return Forbidden("The current and the previous request authorization don't match.")
         if new is not None:
             self.set_auth(client, auth)
-        self.subscribe(client, keys)
         return None
 
     async def _on_subscription_request(self, message: bus.Message) -> None:
@@ -233,7 +237,9 @@ class Hub:
                     if message.get("k") == "record":
                         await result
                     else:  # requests wait on the database or on other processes
-                        asyncio.create_task(result)
+                        task = asyncio.create_task(result)
+                        self.background.add(task)  # the loop keeps only weak references
+                        task.add_done_callback(self.background.discard)
             except Exception:
                 log.exception("realtime: handling %s failed", message.get("k"))
 

@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from baas.api.errors import ApiError, BadRequest, Forbidden
 from baas.realtime import access, http, presence
-from baas.realtime.clients import Client
+from baas.realtime.clients import Client, identity
 from baas.realtime.hub import Hub
 from baas.realtime.subscriptions import validate_request
 
@@ -92,17 +92,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
 
     async def on_auth(self, message: dict[str, Any]) -> dict[str, Any]:
         auth = await self.hub.run_sync(access.resolve_auth, str(message.get("token") or ""))
-        new = (
-            None
-            if auth.record is None or auth.collection is None
-            else (auth.collection.id, auth.id)
-        )
-        if new is None and message.get("token"):
+        if identity(auth) is None and message.get("token"):
             raise BadRequest("Invalid or expired token.")
-        if self.client.auth_identity is not None and self.client.auth_identity != new:
-            raise Forbidden("The current and the previous request authorization don't match.")
-        if new is not None:
-            self.hub.set_auth(self.client, auth)
+        error = self.hub.change_auth(self.client, auth)
+        if error is not None:
+            raise error
         return {"type": "ok", "auth": presence.member_of(self.client, None)["auth"]}
 
     async def on_subscribe(self, message: dict[str, Any]) -> dict[str, Any]:

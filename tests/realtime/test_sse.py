@@ -322,3 +322,21 @@ def test_writes_by_a_baas_command_reach_subscribers(world, baas_server, sse):
     assert event.data["action"] == "create"
     assert event.data["record"]["email"] == "rt-cli@example.com"
     assert "password" not in event.data["record"] and "tokenKey" not in event.data["record"]
+
+
+def test_batch_writes_and_truncate_send_events(world, sse):
+    world.api.ok("PATCH", "/api/settings", {"batch": {"enabled": True}}, token=world.superuser)
+    assert sse.subscribe("rt_children/*").status_code == 204
+    requests = [
+        {"method": "POST", "url": "/api/collections/rt_children/records", "body": {}}
+        for _ in range(2)
+    ]
+    created = world.api.ok("POST", "/api/batch", {"requests": requests}, token=world.superuser)
+    ids = {item["body"]["id"] for item in created}
+    got = [sse.next(), sse.next()]
+    assert {(e.data["action"], e.data["record"]["id"]) for e in got} == {
+        ("create", record_id) for record_id in ids
+    }
+    world.api.ok("DELETE", "/api/collections/rt_children/truncate", token=world.superuser)
+    deleted = {e.data["record"]["id"] for e in sse.quiet(1.5) if e.data["action"] == "delete"}
+    assert ids <= deleted
