@@ -15,10 +15,15 @@ same rows (only the autodates differ).
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import random
 import string
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -270,16 +275,17 @@ class Seeder:
             body = post_body(rng, data.user_ids[n % len(data.user_ids)])
             body["id"] = record_id(prefix, n)
             bodies.append(body)
-        failures: list[str] = []
-
-        async def make(body: dict[str, Any]) -> str | None:
-            r = await client.post(f"/api/collections/{collection}/records", json=body, headers=h)
-            if r.status_code != 200:
-                failures.append(f"{r.status_code}: {r.text[:300]}")
-                return None
-            return body["id"]
-
-        ids = [i for i in await self._gather([make(b) for b in bodies]) if i]
+        payloads = [json.dumps(b, separators=(",", ":")).encode() for b in bodies]
+        answers = await asyncio.to_thread(
+            bulk_post,
+            self.base,
+            f"/api/collections/{collection}/records",
+            payloads,
+            h,
+            self.concurrency,
+        )
+        ids = [b["id"] for b, (status, _) in zip(bodies, answers, strict=True) if status == 200]
+        failures = [f"{status}: {text[:300]}" for status, text in answers if status != 200]
         if failures:
             data.fail(
                 f"{collection} records", f"{len(failures)} creates failed", f"e.g. {failures[0]}"
@@ -308,6 +314,41 @@ class Seeder:
             data.file_paths.append(
                 f"/api/files/{rec.get('collectionId', 'files')}/{rec['id']}/{name}"
             )
+
+
+def bulk_post(
+    base: str, path: str, bodies: list[bytes], headers: dict[str, str], threads: int
+) -> list[tuple[int, str]]:
+    """POST each JSON body over keep-alive connections from ``threads`` threads.
+
+    Plain ``http.client``: several times cheaper per request than httpx's async
+    client, which made seeding 20,000 records client-bound.
+    """
+    url = urlsplit(base)
+    local = threading.local()
+    send_headers = {**headers, "Content-Type": "application/json"}
+
+    def one(body: bytes) -> tuple[int, str]:
+        for attempt in range(2):
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection(
+                    url.hostname or "127.0.0.1", url.port, timeout=60
+                )
+            try:
+                conn.request("POST", path, body=body, headers=send_headers)
+                r = conn.getresponse()
+                text = r.read()
+                return r.status, text.decode(errors="replace")
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                local.conn = None
+                if attempt:
+                    return 0, f"{type(exc).__name__}: {exc}"
+        return 0, "unreachable"
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(one, bodies))
 
 
 def add_indexes(base: str, token: str) -> dict[str, str]:

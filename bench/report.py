@@ -103,25 +103,47 @@ def http_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def fmt_latency(x: float | None) -> str:
+    """fmt_ms with its unit, for cells outside the HTTP table."""
+    text = fmt_ms(x)
+    return text if text == "–" or text.endswith(" s") else f"{text} ms"
+
+
 def realtime_table(results: dict[str, Any]) -> str:
     lines = [
-        "| SSE subscribers | server | subscribed | connect | delivered | p50 | p99 |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| SSE subscribers | server | subscribed | connect | delivered | p50 | p99"
+        " | create p50 during fan-out | server CPU |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results.get("realtime", []):
         for key in results["servers"]:
             r = row["servers"].get(key)
             if r is None:
                 continue
+            n = f"{row['subscribers']:,}"
             if "na" in r:
-                lines.append(
-                    f"| {row['subscribers']:,} | {COLUMNS[key]} | n/a ({r['na']}) | – | – | – | – |"
-                )
+                lines.append(f"| {n} | {COLUMNS[key]} | n/a ({r['na']}) | – | – | – | – | – | – |")
                 continue
             lines.append(
-                f"| {row['subscribers']:,} | {COLUMNS[key]} | {r['subscribed']:,} | {r['connect_s']:.1f} s"
-                f" | {r['delivered_pct']:.1f} % | {fmt_ms(r['p50_ms'])} ms | {fmt_ms(r['p99_ms'])} ms |"
+                f"| {n} | {COLUMNS[key]} | {r['subscribed']:,} | {r['connect_s']:.1f} s"
+                f" | {r['delivered_pct']:.1f} % | {fmt_latency(r['p50_ms'])}"
+                f" | {fmt_latency(r['p99_ms'])} | {fmt_latency(r.get('write_p50_ms'))}"
+                f" | {fmt_num(r.get('server_cpu_s'), 1)} s |"
             )
+    events = {
+        row["subscribers"]: next((r for r in row["servers"].values() if "events" in r), None)
+        for row in results.get("realtime", [])
+    }
+    offered = ", ".join(
+        f"{n:,}: {r['events']} creates at {r['rate_per_s']:g}/s" for n, r in events.items() if r
+    )
+    if offered:
+        lines.append("")
+        lines.append(
+            f"Realtime: {offered}; latency = receipt minus the create's send time (client lag"
+            " included); server CPU = its process tree from the first connection to idle after"
+            " the last delivery."
+        )
     return "\n".join(lines)
 
 
@@ -143,16 +165,31 @@ def memory_table(results: dict[str, Any]) -> str:
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     cfg = results["config"]
+    loads = [
+        run["load_avg_1m"]
+        for row in results["http"]
+        for summary in row["servers"].values()
+        for run in summary.get("raw", [])
+        if "load_avg_1m" in run
+    ]
+    load = (
+        f" Load average during the runs {min(loads):.1f}–{max(loads):.1f} (other work on the machine"
+        " included)."
+        if loads
+        else ""
+    )
     parts = [
         f"Measured {results['date']} on {m['cpu']} ({m['cores']} cores, {m['ram_gb']} GB RAM), "
         f"{m['os']}, Python {m['python']}; pocketbase {m['pocketbase']}, baas {m['baas_commit']}. "
         f"`make bench`: wrk, {cfg['threads']} threads, {cfg['duration_s']} s per run after a "
         f"{cfg['warmup_s']} s warm-up, median of {cfg['reps']} interleaved runs, servers measured one "
-        f"at a time on loopback. {cfg['posts']:,} posts per collection, {cfg['users']} users.",
+        f"at a time on loopback. {cfg['posts']:,} posts per collection, {cfg['users']} users.{load}",
         "",
         "×peer = ours/peer req/s (in brackets: ours/peer requests per server CPU-second, the "
         "figure least disturbed by other load). CPU ms/req = CPU of the server's process tree "
-        "(plus its PostgreSQL backends) per request. The machine is shared and noisy: trust ratios.",
+        "(plus its PostgreSQL backends) from the start of a run until it is idle again, per "
+        "request handled (wrk's completed requests plus the one left in flight per connection). "
+        "The machine is shared and noisy: trust ratios, and CPU ms/req over req/s.",
         "",
         http_table(results),
         "",

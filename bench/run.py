@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scenarios", default=",".join(s.key for s in scenarios.SCENARIOS))
     p.add_argument("--duration", type=float, default=2.0, help="seconds per measured run")
     p.add_argument(
-        "--slow-duration", type=float, default=5.0, help="seconds per run of the slow scenarios"
+        "--slow-duration", type=float, default=3.0, help="seconds per run of the slow scenarios"
     )
     p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
@@ -281,14 +281,14 @@ class Bench:
                 "errors": 1,
                 "error_kinds": {"wrk": str(exc)[:200]},
             }
-        after = s.usage()
+        out["load_avg_1m"] = round(os.getloadavg()[0], 2)
         out["settle_s"] = round(settle(s), 2)
-        # CPU during the run only: what the server spends afterwards on requests wrk
-        # abandoned is kept apart (it would otherwise be charged to no request).
-        out["cpu_after_s"] = round(cpu_delta(after, s.usage()), 3)
-        cpu = cpu_delta(before, after)
+        # wrk stops with one request in flight per connection; the server still does
+        # them (CPU until it is idle again), so they count as handled requests.
+        handled = out["requests"] + c
+        cpu = cpu_delta(before, s.usage())
         out["cpu_s"] = round(cpu, 3)
-        out["cpu_ms_per_req"] = 1000 * cpu / out["requests"] if out["requests"] else None
+        out["cpu_ms_per_req"] = 1000 * cpu / handled
         return out
 
     def realtime_phase(self, sizes: list[int]) -> None:
@@ -302,6 +302,7 @@ class Bench:
                     row["servers"][s.key] = {"na": why}
                     log(f"  realtime {subscribers}: {s.key} n/a ({why})")
                     continue
+                before = s.usage()
                 try:
                     r = realtime.fanout(
                         s.base,
@@ -314,6 +315,8 @@ class Bench:
                     )
                 except Exception as exc:  # noqa: BLE001 - report and go on
                     r = {"na": f"client failed: {type(exc).__name__}: {exc}"[:120]}
+                settle(s)
+                r["server_cpu_s"] = round(cpu_delta(before, s.usage()), 2)
                 if "na" not in r and r["write_errors"] == r["events"]:
                     r = {"na": f"creates failed: {r['write_status']}", **r}
                 elif "na" not in r and not r["subscribed"]:
