@@ -3,7 +3,8 @@
 It speaks the authorization-code grant with PKCE (S256): the test plays the user's
 consent by calling ``grant(code_challenge, user)``, which returns the code the provider
 would have put on the redirect. Endpoints: ``/authorize`` (unused by the server),
-``/token``, ``/userinfo`` (OIDC), ``/user`` and ``/user/emails`` (GitHub's shape).
+``/token``, ``/userinfo`` (OIDC), ``/user`` and ``/user/emails`` (GitHub's shape), and
+``/avatar.png`` (a picture to download).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+# a 1x1 PNG, served at /avatar.png
+AVATAR_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -95,6 +100,13 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             )
 
         def do_GET(self) -> None:
+            if self.path == "/avatar.png":
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(AVATAR_PNG)))
+                self.end_headers()
+                self.wfile.write(AVATAR_PNG)
+                return
             header = self.headers.get("Authorization", "")
             token = header.split(" ", 1)[1] if " " in header else ""
             user = provider.tokens.get(token)

@@ -98,6 +98,7 @@ def test_new_user_is_created_and_linked(api, cast, provider):
         "isNew",
     }  # the keys the 0.40.6 binary sends for the same provider answer
     assert meta["email"] == "alice@example.com" and meta["name"] == "Alice Liddell"
+    assert meta["avatarURL"] == meta["avatarUrl"] == "http://img.test/alice.png"
     assert meta["accessToken"] and meta["refreshToken"].startswith("refresh-")
     assert meta["expiry"].endswith("Z") and meta["rawUser"]["sub"] == "alice-1"
     assert [(x["provider"], x["providerId"]) for x in _links(record["id"])] == [("oidc", "alice-1")]
@@ -284,3 +285,20 @@ def test_deleting_a_user_removes_its_links(api, cast, provider):
     assert _links(record["id"]) == []
     again = _sign_in(api, provider, "oidc", ALICE).json()
     assert again["meta"]["isNew"] is True and again["record"]["id"] != record["id"]
+
+
+def test_mapped_avatar_is_downloaded_into_the_file_field(api, cast, provider, configure):
+    configure(
+        "users",
+        oauth2={
+            "enabled": True,
+            "providers": [provider.config("oidc")],
+            "mappedFields": {"name": "name", "avatarURL": "avatar"},
+        },
+    )
+    picture = f"{provider.base}/avatar.png"
+    data = _sign_in(api, provider, "oidc", {**ALICE, "picture": picture}).json()
+    filename = data["record"]["avatar"]
+    assert filename.startswith("avatar") and filename.endswith(".png")
+    served = api.get(f"/api/files/users/{data['record']['id']}/{filename}")
+    assert served.status_code == 200

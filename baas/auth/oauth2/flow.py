@@ -9,12 +9,14 @@ the auth record and the ``_externalAuths`` link.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.utils import generate_code_challenge
+from django.core.files.uploadedfile import SimpleUploadedFile
 from requests import RequestException
 
 from baas.api.errors import BadRequest, Forbidden, ValidationFailed, field_error
@@ -149,7 +151,9 @@ def _external_user(connector: Connector, login: Any, token: Any) -> ExternalUser
         part for part in (getattr(user, "first_name", ""), getattr(user, "last_name", "")) if part
     )
     name = str(common.get("name") or full or "")
-    avatar = connector.provider.wrap_account(account).get_avatar_url() or ""
+    raw = _raw_user(account.extra_data)
+    # allauth's generic OIDC account has no avatar; the standard claim is ``picture``
+    avatar = connector.provider.wrap_account(account).get_avatar_url() or raw.get("picture") or ""
     return ExternalUser(
         id=str(account.uid),
         name=name,
@@ -160,7 +164,7 @@ def _external_user(connector: Connector, login: Any, token: Any) -> ExternalUser
         access_token=str(token.token or ""),
         refresh_token=str(token.token_secret or ""),
         expiry=to_wire(token.expires_at) if token.expires_at else "",
-        raw=_raw_user(account.extra_data),
+        raw=raw,
     )
 
 
@@ -236,5 +240,38 @@ def _create(
         if target and collection.field(target) and target not in values and value:
             values[target] = value
     values.update(password=password, passwordConfirm=password)
+    submission = Submission(values=values)
+    avatar_target = collection.field(str(mapped.get("avatarURL") or ""))
+    if avatar_target is not None and user.avatar_url:
+        if avatar_target["type"] == "file":
+            avatar = download_avatar(user.avatar_url)
+            if avatar is not None:
+                submission.files[avatar_target["name"]] = [avatar]
+        elif avatar_target["name"] not in values:
+            values[avatar_target["name"]] = user.avatar_url
     call = Call(viewer=GUEST, method="POST", context="oauth2")
-    return RecordService().create_record(collection, Submission(values=values), call)
+    return RecordService().create_record(collection, submission, call)
+
+
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+
+
+def download_avatar(url: str) -> SimpleUploadedFile | None:
+    """The provider's avatar as an upload for the mapped file field (best effort, capped)."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    from allauth.socialaccount.adapter import get_adapter
+
+    try:
+        with get_adapter().get_requests_session() as session:
+            response = session.get(url, stream=True)
+            response.raise_for_status()
+            content = response.raw.read(AVATAR_MAX_BYTES + 1, decode_content=True)
+    except RequestException as exc:
+        log.info("OAuth2 avatar download failed: %s", exc)
+        return None
+    if not content or len(content) > AVATAR_MAX_BYTES:
+        return None
+    content_type = response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+    extension = mimetypes.guess_extension(content_type) or ""
+    return SimpleUploadedFile(f"avatar{extension}", content, content_type)
