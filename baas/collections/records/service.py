@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from baas.api.errors import BadRequest, NotFound, ValidationFailed, field_error
+from baas.api.errors import BadRequest, Forbidden, NotFound, ValidationFailed, field_error
 from baas.api.listing import Page
 from baas.auth.context import AuthContext
 from baas.collections.columns import is_join_field
@@ -42,6 +42,12 @@ class Call:
         )
 
 
+def _allowed(call: Call, collection: Collection, action: str) -> None:
+    """API keys carry a scope (collections, actions) on top of their superuser rights."""
+    if not call.viewer.allows(collection, action):
+        raise Forbidden("The API key is not allowed to perform this action.")
+
+
 class RecordService:
     # ---- reads ------------------------------------------------------------------
     def list_records(
@@ -53,6 +59,7 @@ class RecordService:
         sort_text: str | None,
         page: Page,
     ) -> tuple[list[dict[str, Any]], int | None]:
+        _allowed(call, collection, "list")
         info = call.info()
         where, params = rules.combine(
             rules.rule_condition(collection, "listRule", call.viewer, info),
@@ -82,6 +89,9 @@ class RecordService:
     def get_record(
         self, collection: Collection, record_id: str, call: Call, *, rule_name: str = "viewRule"
     ) -> dict[str, Any]:
+        _allowed(
+            call, collection, {"viewRule": "view", "deleteRule": "delete"}.get(rule_name, "view")
+        )
         where, params = rules.rule_condition(collection, rule_name, call.viewer, call.info())
         row = rows.fetch_one(collection, record_id, where, params)
         if row is None:
@@ -113,6 +123,7 @@ class RecordService:
     ) -> dict[str, Any]:
         if collection.is_view:
             raise BadRequest(UNSUPPORTED)
+        _allowed(call, collection, "create")
         if collection.rule("createRule") is None and not call.viewer.is_superuser:
             raise rules.Forbidden(rules.SUPERUSERS_ONLY)
         row, body, errors = writes.prepare_row(collection, submission, None)
@@ -157,6 +168,7 @@ class RecordService:
     ) -> dict[str, Any]:
         if collection.is_view:
             raise BadRequest(UNSUPPORTED)
+        _allowed(call, collection, "update")
         existing = self._locked(collection, record_id)
         row, body, errors = writes.prepare_row(collection, submission, existing)
         if submission.files:
