@@ -7,7 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
+from django.test import override_settings
 
 from baas.auth.superusers import upsert_superuser
 
@@ -38,6 +42,14 @@ def make_user(api: Any, email: str, token: str, **extra: Any) -> dict[str, Any]:
     response = api.post("/api/collections/users/records", json=body, token=token)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_per_test() -> Iterator[None]:
+    """Every test counts auth attempts from zero: the cast signs in on every test, and
+    with Redis the counters outlive the process (a namespace unique across runs too)."""
+    with override_settings(BAAS_RATE_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex}"):
+        yield
 
 
 @pytest.fixture
