@@ -4,11 +4,10 @@ Loaded for the whole suite from tests/conftest.py (``pytest_plugins``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import override_settings
