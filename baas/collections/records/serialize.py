@@ -33,11 +33,12 @@ def serialize(
     superuser = viewer.is_superuser
     for field in collection.fields:
         name = field["name"]
-        if field["type"] == "password" or (collection.is_auth and name in ALWAYS_HIDDEN):
+        if collection.is_auth and name in ALWAYS_HIDDEN:
             continue
         if field.get("hidden") and not superuser:
             continue
-        out[name] = row.get(name)
+        # wire-api §1.2: a password field is write-only and always shows ""
+        out[name] = "" if field["type"] == "password" else row.get(name)
     if collection.is_auth and "email" in out:
         visible = show_email if show_email is not None else can_see_email(collection, row, viewer)
         if not visible:
