@@ -163,6 +163,10 @@ class Transport:
     def send(self, to: str | None, payload: bytes, process_id: str) -> None:
         raise NotImplementedError
 
+    def send_now(self, to: str, payload: bytes) -> int:
+        """Send to one process from the calling thread; how many processes got it."""
+        raise NotImplementedError
+
 
 class RedisTransport(Transport):
     def __init__(self) -> None:
@@ -183,6 +187,17 @@ class RedisTransport(Transport):
             self.client.close()
             self.client = None
             raise
+
+    def send_now(self, to: str, payload: bytes) -> int:
+        import redis
+
+        client = redis.Redis.from_url(
+            str(settings.BAAS_REDIS_URL), socket_connect_timeout=1, socket_timeout=2
+        )
+        try:
+            return int(client.publish(f"{self.prefix}:p:{to}", payload))
+        finally:
+            client.close()
 
 
 class SocketTransport(Transport):
@@ -219,6 +234,18 @@ class SocketTransport(Transport):
             except OSError:
                 conn.close()
                 self.connections.pop(name, None)
+
+    def send_now(self, to: str, payload: bytes) -> int:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.settimeout(2)
+        try:
+            conn.connect(str(self.directory / f"{to}.sock"))
+            conn.sendall(_FRAME.pack(len(payload)) + payload)
+            return 1
+        except OSError:  # no such process (any more)
+            return 0
+        finally:
+            conn.close()
 
     def _connect(self, name: str) -> socket.socket | None:
         path = self.directory / f"{name}.sock"
@@ -257,6 +284,18 @@ def publish(message: Message, to: str | None = None) -> None:
         publisher().publish(message, to)
     except Exception:
         log.exception("realtime publish failed")
+
+
+def send_now(message: Message, to: str) -> int:
+    """Send ``message`` to process ``to`` from this thread (blocking: call it from a
+    worker thread); the number of processes that got it, so 0 means no such process."""
+    pub = publisher()
+    message["o"] = pub.process_id
+    try:
+        return pub.transport.send_now(to, encode(message))
+    except Exception as exc:
+        log.warning("realtime bus unavailable (%s)", exc)
+        return 0
 
 
 # ---- listening (serving processes, on their event loop) ------------------------------------

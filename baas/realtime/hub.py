@@ -30,7 +30,7 @@ from baas.realtime.subscriptions import parse
 log = logging.getLogger("baas.realtime")
 
 CHECK_THREADS = 2
-REMOTE_TIMEOUT = 3.0  # seconds to wait for the process that holds a client
+REMOTE_TIMEOUT = 10.0  # seconds to wait for the (existing) process that holds a client
 CLIENT_ID_LENGTH = 40  # wire-api §6.1
 
 Handler = Callable[[bus.Message], Awaitable[None] | None]
@@ -211,8 +211,10 @@ class Hub:
         rid = bus.random_id(16)
         future: asyncio.Future[bus.Message] = self.loop.create_future()
         self.replies[rid] = future
-        bus.publish({**message, "rid": rid, "reply": self.process_id}, to=process_id)
+        request = {**message, "rid": rid, "reply": self.process_id}
         try:
+            if not await asyncio.to_thread(bus.send_now, request, process_id):
+                return None  # no such process: answered at once, without the timeout
             return await asyncio.wait_for(future, REMOTE_TIMEOUT)
         except TimeoutError:
             return None

@@ -219,9 +219,14 @@ def test_presence_and_broadcasts_cross_servers(pair):
     alice, bob = Socket(str(first), root), Socket(str(second), root)
     try:
         assert alice.ask(type="join", channel="room", meta="alice")["type"] == "joined"
-        members = bob.ask(type="join", channel="room", meta="bob")["members"]
-        assert sorted(m["meta"] for m in members) == ["alice", "bob"]
+        assert bob.ask(type="join", channel="room", meta="bob")["type"] == "joined"
         assert alice.next()["member"]["meta"] == "bob"
+
+        def both_seen_from_the_second() -> bool:  # alice's join crosses the bus meanwhile
+            members = bob.ask(type="presence", channel="room")["members"]
+            return sorted(m["meta"] for m in members) == ["alice", "bob"]
+
+        wait_until(both_seen_from_the_second, 10, "alice in the second server's view")
         bob.send(type="broadcast", channel="room", data="across")
         assert alice.next()["data"] == "across"
         bob.close()
