@@ -55,7 +55,7 @@ def add(level: int, message: str, data: dict[str, Any]) -> None:
         flush()
 
 
-def flush() -> None:
+def flush(*, quiet: bool = False) -> None:
     with _lock:
         batch = _pending[:]
         _pending.clear()
@@ -64,7 +64,8 @@ def flush() -> None:
     try:
         RequestLog.objects.bulk_create(batch)
     except DatabaseError:
-        log.warning("could not write %d log entries", len(batch), exc_info=True)
+        if not quiet:
+            log.warning("could not write %d log entries", len(batch), exc_info=True)
         return
     _maybe_prune()
 
@@ -90,8 +91,9 @@ def _maybe_prune() -> None:
 
 
 def _flush_at_exit() -> None:
-    with contextlib.suppress(Exception):  # the interpreter is going away
-        flush()
+    # The interpreter is going away: logging may be shut down, the database gone.
+    with contextlib.suppress(Exception):
+        flush(quiet=True)
 
 
 atexit.register(_flush_at_exit)
