@@ -20,6 +20,7 @@ from .render import (
     pg_dyn_num,
     pg_dyn_rank,
     pg_dyn_text,
+    pg_let,
     pg_to_dyn,
     text_of,
 )
@@ -238,10 +239,13 @@ def _emit_like(d: Dialect, left: Value, pattern: Frag, negate: bool) -> Frag:
     keyword = "NOT LIKE" if negate else "LIKE"
     if not d.pg:
         return fmt(f"({{}} {keyword} {{}} ESCAPE '\\')", text, pattern)
-    return fmt(
-        f"(CASE WHEN {{}} ~ {{}} THEN {{}} ELSE ({{}} {keyword} {{}} ESCAPE '\\') END)",
-        pattern, param(_LONE_ESCAPE_RE), _no_match(d, text, negate),
-        ascii_lower(d, text), ascii_lower(d, pattern),
+    return pg_let(
+        [text, pattern],
+        lambda text, pattern: fmt(
+            f"(CASE WHEN {{}} ~ {{}} THEN {{}} ELSE ({{}} {keyword} {{}} ESCAPE '\\') END)",
+            pattern, param(_LONE_ESCAPE_RE), _no_match(d, text, negate),
+            ascii_lower(d, text), ascii_lower(d, pattern),
+        ),
     )  # fmt: skip
 
 
@@ -301,6 +305,10 @@ def _flip(op: str) -> str:
 
 
 def _pg_dyn_compare(x: Frag, op: str, y: Frag) -> Frag:
+    return pg_let([x, y], lambda x, y: _pg_dyn_compare_bound(x, op, y))
+
+
+def _pg_dyn_compare_bound(x: Frag, op: str, y: Frag) -> Frag:
     rx, ry = pg_dyn_rank(x), pg_dyn_rank(y)
     is_op = op in ("IS", "IS NOT")
     value_op = "=" if is_op else op

@@ -11,9 +11,9 @@ from django.db import connection
 from . import ast
 from .compare import Resolved
 from .errors import ExpressionError
-from .render import text_of
-from .sql import Frag, fmt, join, param
-from .timefmt import pg_strftime
+from .render import pg_let, text_of
+from .sql import Frag, fmt, param
+from .timefmt import pg_strftime, sqlite_strftime
 from .values import (
     NF,
     PG_NUMERIC_TEXT,
@@ -147,10 +147,12 @@ def _as_number(d: Dialect, value: Value) -> Frag:
         return value.frag
     if not d.pg or value.cls is Cls.NUM:
         return value.frag
-    text = text_of(d, value)
-    return fmt(
-        "(CASE WHEN length({}) < 200 AND {} ~ {} THEN CAST({} AS double precision) END)",
-        text, text, param(PG_NUMERIC_TEXT), text,
+    return pg_let(
+        [text_of(d, value)],
+        lambda text: fmt(
+            "(CASE WHEN length({}) < 200 AND {} ~ {} THEN CAST({} AS double precision) END)",
+            text, text, param(PG_NUMERIC_TEXT), text,
+        ),
     )  # fmt: skip
 
 
@@ -209,25 +211,7 @@ class _StrftimeBuilder:
         mods = [str(m) for m in params[1 + time_params :]]
         if self.d.pg:
             return pg_strftime(fmt_text, text_of(self.d, time) if time else None, mods, self.now)
-        parts = [param(_sqlite_format(fmt_text))]
-        if time is not None:
-            parts.append(time.frag)
-        parts.extend(param(m) for m in mods)
-        return fmt("strftime({})", join(parts, ", "))
-
-
-def _sqlite_format(text: str) -> str:
-    """SQLite before 3.44 lacks %F %T %R; spell them with the older specifiers."""
-    version = getattr(getattr(connection, "Database", None), "sqlite_version_info", (3, 44))
-    if version >= (3, 44):
-        return text
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "%" and i + 1 < len(text):
-            spec = text[i + 1]
-            out.append({"F": "%Y-%m-%d", "T": "%H:%M:%S", "R": "%H:%M"}.get(spec, "%" + spec))
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+        args = [time.frag] if time is not None else []
+        args.extend(param(m) for m in mods)
+        version = getattr(getattr(connection, "Database", None), "sqlite_version_info", (3, 44))
+        return sqlite_strftime(fmt_text, args, version)

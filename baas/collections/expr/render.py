@@ -10,7 +10,9 @@ explicit.
 
 from __future__ import annotations
 
-from .sql import Frag, fmt, param, raw
+from collections.abc import Callable
+
+from .sql import Frag, fmt, param, qn, raw
 from .values import (
     PG_NUMERIC_TEXT,
     Aff,
@@ -26,6 +28,28 @@ from .values import (
 )
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _costly(frag: Frag) -> bool:
+    return "SELECT" in frag.sql or len(frag.sql) > 200
+
+
+def pg_let(frags: list[Frag], build: Callable[..., Frag]) -> Frag:
+    """Evaluate costly operands once: ``(SELECT build(a0, a1) FROM (SELECT x AS a0, y AS a1))``.
+
+    The PostgreSQL renderings below mention an operand several times (CASE branches);
+    with subqueries inside, repeating them multiplies the work per row.
+    """
+    if not any(_costly(f) for f in frags):
+        return build(*frags)
+    refs = [Frag(f"{qn('__l')}.{qn(f'a{i}')}") for i in range(len(frags))]
+    columns = ", ".join(f"{{}} AS {qn(f'a{i}')}" for i in range(len(frags)))
+    # OFFSET 0 keeps the planner from inlining the operands back into every mention.
+    return fmt(
+        f"(SELECT {{}} FROM (SELECT {columns} OFFSET 0) AS {qn('__l')})", build(*refs), *frags
+    )
+
+
 EMPTY_JSON_STRING = "to_jsonb(CAST('' AS text))"
 
 
@@ -66,11 +90,11 @@ def _num_text(d: Dialect, value: Value) -> Frag:
         return fmt("CAST({} AS text)", x)
     suffix = " || '.0'" if value.numfmt is NumFmt.REAL else ""
     limit = "1e15" if value.numfmt is NumFmt.REAL else "9.2e18"
-    return fmt(
+    return pg_let([x], lambda x: fmt(
         "(CASE WHEN {} = trunc({}) AND abs({}) < " + limit + " THEN CAST(CAST({} AS bigint) AS text)" + suffix
         + " ELSE CAST({} AS text) END)",
         x, x, x, x, x,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 # --- PostgreSQL: jsonb as the carrier of per-row storage classes ----------------------
@@ -105,6 +129,10 @@ def pg_dyn_num(x: Frag) -> Frag:
 
 def pg_dyn_text(x: Frag) -> Frag:
     """SQLite's text of a JSON value: strings unquoted, booleans 1/0, containers compact."""
+    return pg_let([x], _dyn_text)
+
+
+def _dyn_text(x: Frag) -> Frag:
     return fmt(
         "(CASE jsonb_typeof({}) WHEN 'string' THEN ({} #>> {}) WHEN 'null' THEN NULL"
         " WHEN 'boolean' THEN (CASE WHEN {} = CAST('true' AS jsonb) THEN '1' ELSE '0' END)"
@@ -167,23 +195,22 @@ def to_numeric(d: Dialect, value: Value) -> Value:
     if not d.pg or value.cls not in (Cls.TEXT, Cls.DYN):
         return value
     if value.cls is Cls.TEXT:
-        x = value.frag
-        return Value(
-            fmt(
-                "(CASE WHEN length({}) < 200 AND {} ~ {} THEN to_jsonb(CAST({} AS double precision))"
-                " ELSE to_jsonb({}) END)",
-                x, x, param(PG_NUMERIC_TEXT), x, x,
-            ),
-            Cls.DYN,
-        )  # fmt: skip
-    x = value.frag
-    return with_frag(
-        value,
-        fmt(
-            "(CASE WHEN jsonb_typeof({}) = 'string' AND length({} #>> {}) < 200 AND ({} #>> {}) ~ {}"
-            " THEN to_jsonb(CAST({} #>> {} AS double precision)) ELSE {} END)",
-            x, x, "'{}'", x, "'{}'", param(PG_NUMERIC_TEXT), x, "'{}'", x,
-        ),
+        return Value(pg_let([value.frag], _text_to_number), Cls.DYN)
+    return with_frag(value, pg_let([value.frag], _json_string_to_number))
+
+
+def _text_to_number(x: Frag) -> Frag:
+    return fmt(
+        "(CASE WHEN length({}) < 200 AND {} ~ {} THEN to_jsonb(CAST({} AS double precision)) ELSE to_jsonb({}) END)",
+        x, x, param(PG_NUMERIC_TEXT), x, x,
+    )  # fmt: skip
+
+
+def _json_string_to_number(x: Frag) -> Frag:
+    return fmt(
+        "(CASE WHEN jsonb_typeof({}) = 'string' AND length({} #>> {}) < 200 AND ({} #>> {}) ~ {}"
+        " THEN to_jsonb(CAST({} #>> {} AS double precision)) ELSE {} END)",
+        x, x, "'{}'", x, "'{}'", param(PG_NUMERIC_TEXT), x, "'{}'", x,
     )  # fmt: skip
 
 
@@ -198,14 +225,14 @@ def to_text(d: Dialect, value: Value) -> Value:
     if value.cls is Cls.NUM:
         return Value(text_of(d, value), Cls.TEXT)
     if value.cls is Cls.DYN:
-        x = value.frag
-        return with_frag(
-            value,
-            fmt(
-                "(CASE jsonb_typeof({}) WHEN 'number' THEN to_jsonb(CAST({} AS text))"
-                " WHEN 'boolean' THEN to_jsonb(CASE WHEN {} = CAST('true' AS jsonb) THEN '1' ELSE '0' END)"
-                " ELSE {} END)",
-                x, x, x, x,
-            ),
-        )  # fmt: skip
+        return with_frag(value, pg_let([value.frag], _json_number_to_text))
     return value
+
+
+def _json_number_to_text(x: Frag) -> Frag:
+    return fmt(
+        "(CASE jsonb_typeof({}) WHEN 'number' THEN to_jsonb(CAST({} AS text))"
+        " WHEN 'boolean' THEN to_jsonb(CASE WHEN {} = CAST('true' AS jsonb) THEN '1' ELSE '0' END)"
+        " ELSE {} END)",
+        x, x, x, x,
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from .render import pg_let
 from .sql import Frag, fmt, join, param, raw
 
 _TIME_RE = (
@@ -21,6 +22,7 @@ _TIME_RE = (
     r"\s*(?:([zZ])|([+-])([0-9]{2}):([0-9]{2}))?\s*$"
 )
 _NUMBER_RE = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$"
+_CLOCK_RE = r"^\s*([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?\s*$"  # HH:MM[:SS[.fff]] on 2000-01-01
 _MODIFIER = re.compile(
     r"^\s*([+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s+(day|hour|minute|second|month|year)s?\s*$", re.I
 )
@@ -56,6 +58,10 @@ def _parse_time(text: Frag | None, now: datetime) -> Frag:
     now_param = fmt("CAST({} AS timestamp)", param(now.strftime("%Y-%m-%d %H:%M:%S.%f")))
     if text is None:
         return now_param
+    return pg_let([text], lambda text: _parse_bound(text, now_param))
+
+
+def _parse_bound(text: Frag, now_param: Frag) -> Frag:
     parsed = fmt(
         "(SELECT CASE WHEN p.m IS NULL OR CAST(p.m[1] AS int) < 1 OR CAST(p.m[2] AS int) NOT BETWEEN 1 AND 12"
         " OR CAST(p.m[3] AS int) NOT BETWEEN 1 AND 31 OR COALESCE(CAST(p.m[4] AS int), 0) > 23"
@@ -71,13 +77,15 @@ def _parse_time(text: Frag | None, now: datetime) -> Frag:
         text, param(_TIME_RE),
     )  # fmt: skip
     julian = fmt(
-        "(timestamp '2000-01-01 12:00:00' + (CAST(btrim({}) AS double precision) - 2451545.0) * interval '1 day')",
-        text,
-    )
+        "(CASE WHEN CAST(btrim({}) AS double precision) >= 0 AND CAST(btrim({}) AS double precision) < 5373484.5"
+        " THEN timestamp '2000-01-01 12:00:00' + (CAST(btrim({}) AS double precision) - 2451545.0) * interval '1 day' END)",
+        text, text, text,
+    )  # fmt: skip
+    clock = fmt("(timestamp '2000-01-01 00:00:00' + CAST(btrim({}) AS interval))", text)
     return fmt(
         "(CASE WHEN {} IS NULL THEN NULL WHEN lower(btrim({})) = 'now' THEN {}"
-        " WHEN length({}) < 40 AND {} ~ {} THEN {} ELSE {} END)",
-        text, text, now_param, text, text, param(_NUMBER_RE), julian, parsed,
+        " WHEN length({}) < 40 AND {} ~ {} THEN {} WHEN {} ~ {} THEN {} ELSE {} END)",
+        text, text, now_param, text, text, param(_NUMBER_RE), julian, text, param(_CLOCK_RE), clock, parsed,
     )  # fmt: skip
 
 
@@ -100,7 +108,7 @@ def _modifier(ts: Frag, modifier: str, *, first: bool, source: Frag | None) -> F
         if not day.isdigit() or int(day) > 6:
             return None
         return fmt(
-            f"({{}} + ((({day} - CAST(extract(dow FROM {{}}) AS int)) + 7) % 7) * interval '1 day')",
+            f"({{}} + mod({day} - CAST(extract(dow FROM {{}}) AS int) + 7, 7) * interval '1 day')",
             ts,
             ts,
         )
@@ -168,3 +176,54 @@ def _specifier(spec: str) -> Frag | None:
         "s": Frag("CAST(CAST(floor(extract(epoch FROM s.ts)) AS bigint) AS text)"),
         "w": Frag("CAST(CAST(extract(dow FROM s.ts) AS int) AS text)"),
     }.get(spec)
+
+
+# --- SQLite before 3.44 -----------------------------------------------------------------
+
+_OLD_SQLITE_SPELLING = {"F": "%Y-%m-%d", "T": "%H:%M:%S", "R": "%H:%M"}
+_OLD_SQLITE_EMULATED = frozenset("ekIlpPu")
+
+
+def sqlite_strftime(fmt_text: str, args: list[Frag], version: tuple[int, ...]) -> Frag:
+    """``strftime`` on SQLite; before 3.44 the newer specifiers are spelled with older ones."""
+    if version >= (3, 44):
+        return fmt("strftime({})", join([param(fmt_text), *args], ", "))
+    runs: list[str | Frag] = [""]
+    i = 0
+    while i < len(fmt_text):
+        spec = fmt_text[i + 1 : i + 2] if fmt_text[i] == "%" else ""
+        if spec in _OLD_SQLITE_SPELLING:
+            runs[-1] = str(runs[-1]) + _OLD_SQLITE_SPELLING[spec]
+        elif spec in _OLD_SQLITE_EMULATED:
+            runs += [_old_sqlite_specifier(spec, args), ""]
+        else:
+            runs[-1] = str(runs[-1]) + fmt_text[i : i + 2 if spec else i + 1]
+        i += 2 if spec else 1
+
+    def call(text: str) -> Frag:
+        return fmt("strftime({})", join([param(text), *args], ", "))
+
+    pieces = [call(run) if isinstance(run, str) else run for run in runs if run != ""]
+    if len(pieces) == 1 and isinstance(runs[0], str) and len(runs) == 1:
+        return pieces[0]
+    body = join(pieces, " || ") if pieces else call("")
+    return fmt("(CASE WHEN {} IS NULL THEN NULL ELSE {} END)", call(""), body)
+
+
+def _old_sqlite_specifier(spec: str, args: list[Frag]) -> Frag:
+    def number(code: str) -> Frag:
+        return fmt("CAST(strftime({}) AS INTEGER)", join([param(code), *args], ", "))
+
+    hour = number("%H")
+    twelve = fmt("(({} + 11) - (({} + 11) / 12) * 12 + 1)", hour, hour)
+    if spec == "e":
+        return fmt("printf({}, {})", param("%2d"), number("%d"))
+    if spec == "k":
+        return fmt("printf({}, {})", param("%2d"), hour)
+    if spec in ("I", "l"):
+        return fmt("printf({}, {})", param("%02d" if spec == "I" else "%2d"), twelve)
+    if spec in ("p", "P"):
+        am, pm = ("AM", "PM") if spec == "p" else ("am", "pm")
+        return fmt(f"(CASE WHEN {{}} < 12 THEN '{am}' ELSE '{pm}' END)", hour)
+    weekday = fmt("strftime({})", join([param("%w"), *args], ", "))
+    return fmt("(CASE {} WHEN '0' THEN '7' ELSE {} END)", weekday, weekday)

@@ -395,6 +395,59 @@ PRECEDENCE = [
 ]
 
 
+# strftime: specifiers, modifiers and time values (SQLite's date functions).
+STRFTIME = [
+    (
+        "strftime('%e|%F|%T|%R|%k|%I|%l|%p|%P|%u', d) = strftime('%e|%F|%T|%R|%k|%I|%l|%p|%P|%u', d)",
+        "I1 I2 I3 I4 I5 I6 I7 I8",
+    ),
+    ("strftime('%e', d) = \" 2\"", "I1 I6"),
+    ("strftime('%F', d) = \"2024-01-02\"", "I1 I6"),
+    ("strftime('%T', d) = \"03:04:05\"", "I1"),
+    ("strftime('%R', d) = \"03:04\"", "I1"),
+    ("strftime('%k', d) = \" 3\"", "I1"),
+    ("strftime('%I', d) = \"03\"", "I1"),
+    ("strftime('%l', d) = \" 3\"", "I1"),
+    ("strftime('%p', d) = \"AM\"", "I1 I5 I6 I7 I8"),
+    ("strftime('%P', d) = \"pm\"", "I2 I4"),
+    ("strftime('%u', d) = \"2\"", "I1 I6"),
+    ("strftime('%s', d) = \"1704164645\"", "I1"),
+    ("strftime('%Y-%m-%d %H:%M:%f', d, '+36 hours') = \"2024-01-03 15:04:05.000\"", "I1"),
+    ("strftime('%Y-%m-%d', d, 'start of year') = \"2024-01-01\"", "I1 I2 I5 I6 I8"),
+    ("strftime('%Y-%m-%d', d, 'weekday 0') = \"2024-01-07\"", "I1 I6"),
+    ("strftime('%Y-%m-%d', d, '-1 month') = \"2023-12-02\"", "I1 I6"),
+    ("strftime('%Y-%m-%d', d, '+1 month', '-1 day') = \"2024-02-01\"", "I1 I6"),
+    ("strftime('%Y-%m-%d', '2024-01-31', '+1 month') ~ \"2024\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y-%m-%d', '2024-01-31', '+1 month') = \"2024-03-02\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    (
+        "strftime('%Y-%m-%dT%H:%M', '2024-01-31T10:20:30+02:00') = \"2024-01-31T08:20\"",
+        "I1 I2 I3 I4 I5 I6 I7 I8",
+    ),
+    ("strftime('%Y', 'garbage') = \"\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', '') = \"\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', 'now') = strftime('%Y')", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y-%m-%d', 1704067200, 'unixepoch') = \"2024-01-01\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y-%m-%d', 2460311.5) = \"2024-01-01\"", ""),
+    ("strftime('%Y-%m-%d', '2460311.5') = \"2024-01-01\"", ""),
+    ("strftime('%H', '10:20') = \"10\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', d, 'bogus') = \"\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', d, '+1 fortnight') = \"\"", "I1 I2 I3 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', d, 'localtime') ~ \"20\"", "I1 I2 I4 I5 I6 I7 I8"),
+    ("strftime('%Y', d, 'utc') ~ \"20\"", "I1 I2 I4 I5 I6 I7 I8"),
+    ("strftime('%W', d) = \"00\"", ""),
+    ("strftime('%j', d, '+1.5 days') = \"003\"", "I1 I6"),
+    ("strftime('%H', d, '+1.5 days') = \"15\"", "I1"),
+    ("strftime('%Y', n) = \"\"", "I4"),
+    ("strftime('%Y', b) = \"\"", ""),
+    ("strftime('%Y', j.x) = \"\"", "I3 I4 I5 I6 I7"),
+    ("strftime('%Y', d) ?= \"2024\"", "I1 I2 I5 I6 I8"),
+    ("strftime('%Y', d) != \"2024\"", "I3 I4 I7"),
+    ("strftime('%Y', d) ~ \"202\"", "I1 I2 I4 I5 I6 I7 I8"),
+    ("strftime('%%Y', d) = \"%Y\"", "I1 I2 I4 I5 I6 I7 I8"),
+    ("title ~ strftime('%Y', d)", ""),
+    ("title !~ strftime('x', d)", ""),
+]
+
 # Random filters (tools: a generator over this data set), with the binary's answers.
 RANDOM_SAMPLE = [
     ("((rels ?!= '%e'))", "I1 I2 I3 I4 I5 I6 I7 I8"),
@@ -532,6 +585,7 @@ SCENARIOS = [
         MACROS_AND_FUNCTIONS,
         PRECEDENCE,
         RANDOM_SAMPLE,
+        STRFTIME,
     )
     for text, expected in table
 ]
