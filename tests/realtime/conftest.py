@@ -63,6 +63,14 @@ def _collections(users_id: str) -> list[dict]:
             "fields": [{"name": "title", "type": "text"}],
         },
         {
+            "name": "rt_rooms",
+            "type": "base",
+            **ALL_OPEN,
+            "listRule": "members.id ?= @request.auth.id",
+            "viewRule": "members.id ?= @request.auth.id",
+            "fields": [{**owner, "name": "members", "maxSelect": 5}],
+        },
+        {
             "name": "rt_context",
             "type": "base",
             **ALL_OPEN,

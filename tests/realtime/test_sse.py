@@ -231,6 +231,17 @@ def test_a_delete_is_checked_against_the_row_before_the_delete(world, sse_factor
     assert other.quiet() == []
 
 
+def test_a_delete_sees_the_deleted_records_multi_relation_values(world, sse_factory):
+    member, outsider = sse_factory(), sse_factory()
+    assert member.subscribe("rt_rooms/*", token=world.owner).status_code == 204
+    assert outsider.subscribe("rt_rooms/*", token=world.other).status_code == 204
+    room = world.api.create("rt_rooms", {"members": [world.owner_id]})
+    world.api.update("rt_rooms", room["id"], {"members+": [world.owner_id]})
+    world.api.delete("rt_rooms", room["id"])
+    assert [e.data["action"] for e in member.quiet(1.5)] == ["create", "update", "delete"]
+    assert outsider.quiet() == []
+
+
 def test_email_is_shown_only_to_those_who_may_see_it(world, sse_factory):
     mine, root = sse_factory(), sse_factory()
     assert mine.subscribe(f"users/{world.owner_id}", token=world.owner).status_code == 204
