@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "baas.realtime",
     "baas.settings_api",
     "baas.logs",
+    "baas.backups",
     "baas.admin_ui",
     # OAuth2 providers and MFA building blocks for baas.auth (DESIGN §2).
     "allauth",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "baas.backups.middleware.RestoreGuard",  # 503 while a backup is restored (before any query)
     "baas.logs.middleware.RequestLogMiddleware",  # first: times the whole request
     "baas.api.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -180,7 +182,11 @@ BAAS_FILES_PRESIGNED_EXPIRE = 60
 BAAS_STORAGE_SWEEP_GRACE = 3600
 CELERY_BEAT_SCHEDULE = {
     "baas.storage.sweep_orphans": {"task": "baas.storage.sweep_orphans", "schedule": 3600.0},
+    # baas.backups: starts the cron jobs due this minute (scheduled backups, logs cleanup).
+    "baas.backups.tick": {"task": "baas.backups.tick", "schedule": 30.0},
 }
+# Backups (baas.backups): archives, unless backups.s3 is enabled; also its lock and temp files.
+BAAS_BACKUPS_DIR = CONFIG.data_dir / "backups"
 
 STATIC_URL = "/_/static/"
 STATIC_ROOT = str(CONFIG.data_dir / ".static")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("baas.storage.api.urls")),
     path("api/", include("baas.settings_api.urls")),
     path("api/", include("baas.logs.urls")),
+    path("api/", include("baas.backups.api.urls")),
     path("api/x/", include("baas.admin_ui.api.urls")),
     path("_/", include("baas.admin_ui.urls")),
     # Last: anything else under /api/ is the envelope's 404, even with BAAS_DEBUG on
