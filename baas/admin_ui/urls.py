@@ -38,6 +38,7 @@ urlpatterns = [
     path("settings", settings.settings_page),
     path("settings/<str:section>", settings.settings_page),
     path("settings-test/<str:kind>", settings.settings_test),
+    path("backups/<str:action>", settings.backup_action),
     path("logs", settings.logs_page),
     path("logs/clear", settings.logs_clear),
     path("logs/<str:log_id>", settings.log_detail),

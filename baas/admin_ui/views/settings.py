@@ -158,6 +158,10 @@ def settings_page(request: HttpRequest, section: str = "application") -> HttpRes
         errors, failure = result.errors, first_error(result)
     current = api.get("/api/settings")
     backups = api.get("/api/backups") if section == "backups" else None
+    file_token = ""
+    if backups and backups.ok:  # downloads authenticate with a superuser file token (§7.5)
+        minted = api.post("/api/files/token")
+        file_token = minted.data.get("token", "") if minted.ok else ""
     collections = api.get("/api/collections", perPage=1000, sort="name")
     return page(
         request,
@@ -173,6 +177,7 @@ def settings_page(request: HttpRequest, section: str = "application") -> HttpRes
             "failure": failure,
             "backups_available": bool(backups and backups.ok),
             "backups": backups.data if backups and backups.ok else [],
+            "file_token": file_token,
             "templates": TEMPLATES,
             "auth_collections": [
                 c["name"] for c in collections.data.get("items", []) if c["type"] == "auth"
@@ -208,6 +213,33 @@ def settings_test(request: HttpRequest, kind: str) -> HttpResponse:
         "admin_ui/_test_result.html",
         {"ok": result.ok, "message": ok if result.ok else first_error(result)},
     )
+
+
+@require_POST
+@console_view
+def backup_action(request: HttpRequest, action: str) -> HttpResponse:
+    """Create, upload, delete or restore a backup (wire-api §7.5)."""
+    api = api_of(request)
+    key = request.POST.get("key", "")
+    if action == "create":
+        name = request.POST.get("name", "").strip()
+        result = api.post("/api/backups", {"name": name} if name else {})
+        done = "Backup created."
+    elif action == "upload" and request.FILES.getlist("file"):
+        uploads = request.FILES.getlist("file")[:1]
+        result = api.request("POST", "/api/backups/upload", files={"file": uploads})
+        done = "Backup uploaded."
+    elif action == "delete" and key:
+        result = api.delete(f"/api/backups/{key}")
+        done = f"Backup {key} deleted."
+    elif action == "restore" and key:
+        result = api.post(f"/api/backups/{key}/restore")
+        done = f"Restoring {key}: the server restarts with that data."
+    else:
+        flash(request, "Nothing to do.", "err")
+        return redirect(request, "/_/settings/backups")
+    flash(request, done if result.ok else first_error(result), "ok" if result.ok else "err")
+    return redirect(request, "/_/settings/backups")
 
 
 @console_view
