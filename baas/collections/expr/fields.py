@@ -12,7 +12,6 @@ from django.db.models import Q
 
 from .. import naming
 from ..models import Collection
-from .errors import ExpressionError
 
 MULTI_VALUER_TYPES = frozenset({"select", "file", "relation"})
 JSON_TYPES = frozenset({"json", "geoPoint"})
@@ -73,9 +72,3 @@ class CollectionCache:
             found = Collection.objects.filter(Q(id=name_or_id) | Q(name__iexact=name_or_id)).first()
             self._found[key] = found
         return self._found[key]
-
-    def require(self, name_or_id: str) -> Collection:
-        found = self.get(name_or_id)
-        if found is None:
-            raise ExpressionError(f"unknown collection {name_or_id!r}")
-        return found
