@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from baas.api.errors import BadRequest, Forbidden
@@ -9,6 +10,7 @@ from baas.auth.context import AuthContext
 from baas.collections.models import Collection
 
 SUPERUSERS_ONLY = "Only superusers can perform this action."
+DENY = "1 = 0"
 
 
 def request_info(
@@ -60,13 +62,18 @@ def compile_rule(collection: Collection, text: str, info: Any) -> tuple[str, lis
         return compile_filter(collection, text, info, alias="t", allow_request_refs=True)
     except ExpressionError:
         # A stored rule that no longer compiles (e.g. a field was removed) denies access.
-        return "1 = 0", []
+        return DENY, []
 
 
 def client_filter(
     collection: Collection, text: str | None, viewer: AuthContext, info: Any
 ) -> tuple[str, list[Any]]:
-    from baas.collections.expr import ExpressionError, ForbiddenExpression, compile_filter
+    from baas.collections.expr import (
+        MAX_FILTER_LENGTH,
+        ExpressionError,
+        ForbiddenExpression,
+        compile_filter,
+    )
 
     if text is None or text == "":
         return "", []
@@ -74,10 +81,15 @@ def client_filter(
         raise BadRequest()
     try:
         return compile_filter(
-            collection, text, info, alias="t", allow_request_refs=viewer.is_superuser
+            collection,
+            text,
+            info,
+            alias="t",
+            allow_request_refs=viewer.is_superuser,
+            max_length=MAX_FILTER_LENGTH,
         )
-    except ForbiddenExpression:
-        raise Forbidden("Only superusers can filter by @request.") from None
+    except ForbiddenExpression as exc:
+        raise Forbidden(exc.message) from None
     except ExpressionError:
         raise BadRequest() from None
 
@@ -91,10 +103,53 @@ def client_sort(
         return [], []
     try:
         return compile_sort(collection, text, info, alias="t")
-    except ForbiddenExpression:
-        raise Forbidden("Only superusers can filter by @request.") from None
+    except ForbiddenExpression as exc:
+        raise Forbidden(exc.message) from None
     except ExpressionError:
         raise BadRequest() from None
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    where: str
+    params: list[Any]
+    order: list[str]
+    order_params: list[Any]
+
+
+def list_query(
+    collection: Collection,
+    viewer: AuthContext,
+    info: Any,
+    filter_text: str | None,
+    sort_text: str | None,
+) -> ListQuery:
+    """The list rule, the client's filter and sort in one compile, sharing their joins
+    the way the peer does (a sort through a relation the caller may not list drops
+    the row, as on the peer)."""
+    from baas.collections.expr import ExpressionError, ForbiddenExpression, compile_list
+
+    rule = None
+    if not viewer.is_superuser:
+        rule = collection.rule("listRule")
+        if rule is None:
+            raise Forbidden(SUPERUSERS_ONLY)
+        rule = rule if rule.strip() else None
+    if filter_text is not None and filter_text != "" and not filter_text.strip():
+        raise BadRequest()
+    try:
+        compiled = compile_list(
+            collection, info, rule=rule, filter=filter_text or None, sort=sort_text or None
+        )
+    except ForbiddenExpression as exc:
+        raise Forbidden(exc.message) from None
+    except ExpressionError:
+        if rule and compile_rule(collection, rule, info)[0] == DENY:
+            return ListQuery(DENY, [], [], [])  # a stored rule that no longer compiles denies
+        raise BadRequest() from None
+    return ListQuery(
+        compiled.where, compiled.where_params, compiled.order_by, compiled.order_params
+    )
 
 
 def combine(*parts: tuple[str, list[Any]]) -> tuple[str, list[Any]]:

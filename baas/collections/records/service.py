@@ -60,19 +60,14 @@ class RecordService:
         page: Page,
     ) -> tuple[list[dict[str, Any]], int | None]:
         _allowed(call, collection, "list")
-        info = call.info()
-        where, params = rules.combine(
-            rules.rule_condition(collection, "listRule", call.viewer, info),
-            rules.client_filter(collection, filter_text, call.viewer, info),
-        )
-        order, order_params = rules.client_sort(collection, sort_text, call.viewer, info)
+        query = rules.list_query(collection, call.viewer, call.info(), filter_text, sort_text)
+        order = query.order
         order_sql = ", ".join(
             [*order, f"{quote('t')}.{quote('id')}"] if order else self._default_order(collection)
         )
-        found = rows.fetch(
-            collection, where, params + order_params, order_sql, page.per_page, page.offset
-        )
-        total = None if page.skip_total else rows.count(collection, where, params)
+        params = query.params + query.order_params
+        found = rows.fetch(collection, query.where, params, order_sql, page.per_page, page.offset)
+        total = None if page.skip_total else rows.count(collection, query.where, query.params)
         return found, total
 
     def _default_order(self, collection: Collection) -> list[str]:
