@@ -77,17 +77,21 @@ def shape_event(
     firsts = [deliveries[indexes[0]] for indexes in groups.values()]
     calls = [_call(d) for d in firsts]
     conditions = [_condition(collection, d, call) for d, call in zip(firsts, calls, strict=True)]
-    allowed = evaluate(collection, row, [c for c in conditions if c is not None], action)
+    managing = [
+        _manager_condition(collection, d, call) for d, call in zip(firsts, calls, strict=True)
+    ]
+    allowed = evaluate(collection, row, [c for c in conditions + managing if c is not None], action)
     shaped: dict[Any, bytes] = {}
     out: list[bytes | None] = [None] * len(deliveries)
-    for delivery, call, condition, indexes in zip(
-        firsts, calls, conditions, groups.values(), strict=True
+    for delivery, call, condition, manages, indexes in zip(
+        firsts, calls, conditions, managing, groups.values(), strict=True
     ):
         if condition is None or not allowed[_key(condition)]:
             continue
-        key = _shape_key(collection, row, delivery)
+        manager = manages is not None and allowed[_key(manages)]
+        key = _shape_key(collection, row, delivery, manager)
         if key not in shaped:
-            shaped[key] = _payload(collection, action, row, delivery, call)
+            shaped[key] = _payload(collection, action, row, delivery, call, manager)
         for index in indexes:
             out[index] = shaped[key]
     return out
@@ -134,31 +138,52 @@ def _condition(collection: Collection, delivery: Delivery, call: Call) -> Condit
         return None
 
 
+def _manager_condition(collection: Collection, delivery: Delivery, call: Call) -> Condition | None:
+    """An auth collection's manageRule for a signed-in subscriber: managers see the
+    email whatever ``emailVisibility`` says (wire-api §2.2), as the record service does."""
+    manage_rule = collection.rule("manageRule") if collection.is_auth else None
+    if not manage_rule or delivery.auth.is_guest or delivery.auth.is_superuser:
+        return None
+    try:
+        return rules.compile_rule(collection, manage_rule, call.info())
+    except Exception:
+        log.exception("realtime manageRule check failed for %s", collection.name)
+        return None
+
+
 def _key(condition: Condition) -> tuple[str, bytes]:
     return condition[0], orjson.dumps(condition[1], default=str)
 
 
-def _shape_key(collection: Collection, row: dict[str, Any], delivery: Delivery) -> Any:
+def _shape_key(
+    collection: Collection, row: dict[str, Any], delivery: Delivery, manager: bool
+) -> Any:
     sub, auth = delivery.subscription, delivery.auth
     if sub.expand:  # expanded relations are rule-checked with this very caller
         who: Any = (auth.collection.id if auth.collection else "", auth.id)
         return (
             who,
+            manager,
             sub.expand,
             sub.fields,
             tuple(sorted(sub.query.items())),
             tuple(sorted(sub.headers.items())),
         )
-    email = collection.is_auth and can_see_email(collection, row, auth)
+    email = collection.is_auth and can_see_email(collection, row, auth, manager=manager)
     return auth.is_superuser, email, sub.fields
 
 
 def _payload(
-    collection: Collection, action: str, row: dict[str, Any], delivery: Delivery, call: Call
+    collection: Collection,
+    action: str,
+    row: dict[str, Any],
+    delivery: Delivery,
+    call: Call,
+    manager: bool,
 ) -> bytes:
     from baas.collections.records.expand import expand_rows
 
-    record = serialize(collection, row, delivery.auth)
+    record = serialize(collection, row, delivery.auth, show_email=True if manager else None)
     sub = delivery.subscription
     if sub.expand:
         try:

@@ -251,6 +251,23 @@ def test_email_is_shown_only_to_those_who_may_see_it(world, sse_factory):
     assert root.next().data["record"]["email"] == "rt-owner@example.com"
 
 
+def test_managers_see_the_email_of_auth_records(world, sse_factory):
+    manage = '@request.auth.email = "rt-owner@example.com"'
+    collection = {"name": "rt_members", "type": "auth", "listRule": "", "manageRule": manage}
+    world.api.ok("POST", "/api/collections", collection, token=world.superuser)
+    manager, other = sse_factory(), sse_factory()
+    assert manager.subscribe("rt_members/*", token=world.owner).status_code == 204
+    assert other.subscribe("rt_members/*", token=world.other).status_code == 204
+    body = {
+        "email": "rt-member@example.com",
+        "password": "password123",
+        "passwordConfirm": "password123",
+    }
+    world.api.create("rt_members", body, token=world.superuser)
+    assert manager.next().data["record"]["email"] == "rt-member@example.com"
+    assert "email" not in other.next().data["record"]  # emailVisibility is off
+
+
 def test_cascade_deletes_send_events_for_every_record(world, sse):
     parent = world.api.create("rt_open", {"title": "parent"})
     child = world.api.create("rt_children", {"parent": parent["id"]})
