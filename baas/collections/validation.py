@@ -344,6 +344,21 @@ def _merge(base: Any, patch: Any) -> Any:
     return copy.deepcopy(patch)
 
 
+def _keep_provider_secrets(options: dict[str, Any], existing: Collection | None) -> None:
+    """``clientSecret`` is write-only: a provider sent without one keeps the stored secret."""
+    if existing is None:
+        return
+    stored = {
+        p.get("name"): p.get("clientSecret", "")
+        for p in existing.options.get("oauth2", {}).get("providers", [])
+        if isinstance(p, dict)
+    }
+    for provider in options.get("oauth2", {}).get("providers", []):
+        if isinstance(provider, dict) and not provider.get("clientSecret"):
+            if stored.get(provider.get("name")):
+                provider["clientSecret"] = stored[provider.get("name")]
+
+
 def _normalize_auth_options(
     data: dict[str, Any], existing: Collection | None, errors: Errors
 ) -> dict[str, Any]:
@@ -360,6 +375,7 @@ def _normalize_auth_options(
                 errors.add([key], field_error("validation_invalid_value", "Invalid value."))
                 continue
             options[key] = _merge(options.get(key, default), data[key])
+    _keep_provider_secrets(options, existing)
     for key in defaults.AUTH_TOKEN_KEYS:
         duration = options[key].get("duration")
         if not isinstance(duration, int) or isinstance(duration, bool) or duration < 1:

@@ -462,3 +462,16 @@ def test_unique_index_on_duplicate_data_is_refused(
     assert response.status_code == 400
     assert response.json()["data"]["indexes"]["0"]["code"] == "validation_invalid_index_expression"
     assert api.get("/api/collections/tags", token=cast.superuser).json()["indexes"] == []
+
+
+def test_oauth2_client_secret_is_write_only_and_kept(api: Any, cast: Any) -> None:
+    from baas.collections.models import USERS_ID, Collection
+
+    provider = {"name": "github", "clientId": "id1", "clientSecret": "s3cret"}
+    body = {"oauth2": {"enabled": True, "providers": [provider]}}
+    shown = api.patch("/api/collections/users", json=body, token=cast.superuser).json()
+    assert "clientSecret" not in shown["oauth2"]["providers"][0]
+    again = {"oauth2": {"providers": [{"name": "github", "clientId": "id2"}]}}
+    assert api.patch("/api/collections/users", json=again, token=cast.superuser).status_code == 200
+    stored = Collection.objects.get(id=USERS_ID).options["oauth2"]["providers"][0]
+    assert stored == {"name": "github", "clientId": "id2", "clientSecret": "s3cret"}
