@@ -354,9 +354,9 @@ def _keep_provider_secrets(options: dict[str, Any], existing: Collection | None)
         if isinstance(p, dict)
     }
     for provider in options.get("oauth2", {}).get("providers", []):
-        if isinstance(provider, dict) and not provider.get("clientSecret"):
-            if stored.get(provider.get("name")):
-                provider["clientSecret"] = stored[provider.get("name")]
+        name = provider.get("name") if isinstance(provider, dict) else None
+        if name and not provider.get("clientSecret") and stored.get(name):
+            provider["clientSecret"] = stored[name]
 
 
 def _normalize_auth_options(

@@ -9,6 +9,7 @@ A new field type is one new module with one subclass, registered in ``__init__``
 from __future__ import annotations
 
 import zlib
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from django.db import models
@@ -23,18 +24,17 @@ def default_field_id(type_name: str, name: str) -> str:
     return f"{type_name}{zlib.crc32(name.encode())}"
 
 
-class ModelContext:
+class ModelContext(ABC):
     """What a field needs from the model builder (e.g. stub models for relation targets)."""
 
     db_constraints: bool = True
 
-    def related_model(
-        self, collection_id: str
-    ) -> type[models.Model]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def related_model(self, collection_id: str) -> type[models.Model]:
+        """The model (or a stub with its primary key) of another collection."""
 
 
-class FieldType:
+class FieldType(ABC):
     type: ClassVar[str] = ""
     # Type-specific option defaults, as the wire shows them.
     defaults: ClassVar[dict[str, Any]] = {}
@@ -78,9 +78,9 @@ class FieldType:
     def is_multi(self, field: dict[str, Any]) -> bool:
         return False
 
+    @abstractmethod
     def model_field(self, field: dict[str, Any], ctx: ModelContext) -> models.Field | None:
         """The Django field for this field's column (None = no column in the main table)."""
-        raise NotImplementedError
 
     # ---- values ---------------------------------------------------------------
     def zero(self, field: dict[str, Any]) -> Any:

@@ -1,35 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models
 
 from baas.api.errors import field_error
-from baas.collections.fields.base import FieldError, FieldType, ModelContext
-from baas.collections.fields.domains import DOMAIN_DEFAULTS, check_domain, validate_domain_options
-from baas.collections.fields.text import coerce_text
+from baas.collections.fields.domains import DomainField
 
 
-class EmailField(FieldType):
+class EmailField(DomainField):
     type = "email"
-    defaults = DOMAIN_DEFAULTS
+    format_error = field_error("validation_is_email", "Must be a valid email address.")
 
-    def validate_options(self, field: dict[str, Any]) -> dict[str, FieldError]:
-        return validate_domain_options(field)
-
-    def model_field(self, field: dict[str, Any], ctx: ModelContext) -> models.Field:
-        return models.TextField(default="")
-
-    def prepare(self, field: dict[str, Any], value: Any) -> str:
-        return coerce_text(value).strip()
-
-    def validate(self, field: dict[str, Any], value: Any) -> FieldError | None:
-        if value == "":
-            return super().validate(field, value)
+    def domain_of(self, value: str) -> str | None:
         try:
             validate_email(value)
         except ValidationError:
-            return field_error("validation_is_email", "Must be a valid email address.")
-        return check_domain(field, value.rsplit("@", 1)[1])
+            return None
+        return value.rsplit("@", 1)[1]
