@@ -11,10 +11,14 @@ def health(request: HttpRequest) -> HttpResponse:
     data: dict = {}
     auth = getattr(request, "baas_auth", None)
     if auth is not None and auth.is_superuser:
+        from baas.backups.probes import superuser_details
+
         data = {
             "canBackup": True,
             "realIP": request.META.get("REMOTE_ADDR", ""),
             "possibleProxyHeader": _proxy_header(request),
+            # canBackup from the backup lock, and ours: database, redis, storage status
+            **superuser_details(),
         }
     body = dumps({"code": 200, "message": "API is healthy.", "data": data})
     return HttpResponse(body, content_type="application/json")

@@ -59,7 +59,8 @@ def interval_expression(schedule: Any) -> str:
 @dataclass(frozen=True)
 class Job:
     id: str
-    task: str
+    task: str  # the Celery task's name
+    function: str  # its import path (web processes have not imported every tasks module)
     expression: Callable[[], str]
     ticked: bool = True  # False: the job has a beat entry of its own
 
@@ -68,11 +69,22 @@ class Job:
 
 
 JOBS = (
-    Job("__auto_pb_backup__", "baas.backups.auto_backup", _backup_expression),
-    Job("__pbLogsCleanup__", "baas.backups.cleanup_logs", lambda: "0 */6 * * *"),
+    Job(
+        "__auto_pb_backup__",
+        "baas.backups.auto_backup",
+        "baas.backups.tasks.auto_backup",
+        _backup_expression,
+    ),
+    Job(
+        "__pbLogsCleanup__",
+        "baas.backups.cleanup_logs",
+        "baas.backups.tasks.cleanup_logs",
+        lambda: "0 */6 * * *",
+    ),
     Job(
         "__baasFileSweep__",
         "baas.storage.sweep_orphans",
+        "baas.storage.tasks.sweep_orphans",
         _beat_expression("baas.storage.sweep_orphans"),
         ticked=False,
     ),
@@ -91,9 +103,9 @@ def find(job_id: str) -> Job | None:
 
 def run_now(job: Job) -> None:
     """Queue the job's task (in-process when tasks are eager, as in embedded mode)."""
-    from baas.celery import app
+    from django.utils.module_loading import import_string
 
-    app.tasks[job.task].delay()
+    import_string(job.function).delay()
 
 
 def tick(now: datetime) -> list[str]:

@@ -9,6 +9,8 @@ to an earlier state answers with the earlier schema at once (its workers restart
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,8 @@ def settled(live: Instance, runs: int = 6) -> None:
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with instance(tmp_path_factory.mktemp("source")) as live:
+    # No REDIS_URL: tasks run in-process (no worker here), so a cron job runs on request.
+    with instance(tmp_path_factory.mktemp("source"), REDIS_URL=None) as live:
         live.sign_in_superuser()
         world = build(live)
         backup(live, "full.zip")
@@ -121,6 +124,30 @@ def test_restore_into_an_empty_instance_gives_everything_back(source: Any, tmp_p
 
 def _fields(live: Instance) -> list[dict[str, Any]]:
     return ok(live.api("GET", "/api/collections/posts"))["fields"]
+
+
+def test_a_scheduled_backup_keeps_cron_max_keep_archives(source: Any) -> None:
+    live, _ = source
+    ok(
+        live.api(
+            "PATCH", "/api/settings", json={"backups": {"cron": "0 3 * * *", "cronMaxKeep": 2}}
+        )
+    )
+    assert ok(live.api("GET", "/api/crons"))[0] == {
+        "id": "__auto_pb_backup__",
+        "expression": "0 3 * * *",
+    }
+    folder = live.data_dir / "backups"
+    older = [folder / f"@auto_pb_backup_acme_2020010100000{i}.zip" for i in range(2)]
+    for index, path in enumerate(older):
+        shutil.copyfile(folder / "full.zip", path)
+        os.utime(path, (1_577_836_800 + index, 1_577_836_800 + index))
+    ok(live.api("POST", "/api/crons/__auto_pb_backup__"), 204)
+    keys = [item["key"] for item in ok(live.api("GET", "/api/backups"))]
+    autos = [key for key in keys if key.startswith("@auto_pb_backup_acme_")]
+    assert len(autos) == 2 and older[1].name in autos and older[0].name not in autos
+    assert "full.zip" in keys  # retention counts automatic backups only
+    ok(live.api("PATCH", "/api/settings", json={"backups": {"cron": ""}}))
 
 
 def test_restore_in_place_brings_the_old_schema_back(source: Any) -> None:
