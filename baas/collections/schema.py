@@ -129,12 +129,14 @@ class SchemaService:
 
     def update_collection(self, collection: Collection, data: dict[str, Any]) -> Collection:
         data = dict(data)
-        old_names = {f["id"]: f["name"] for f in collection.fields}
-        schema = normalize_collection(data, existing=collection)
-        schema.indexes = self._renamed_indexes(collection, schema, old_names)
-        specs = _validate(schema, "update")
         with transaction.atomic():
+            # Validate against the locked row, not the caller's copy: a partial PATCH
+            # computed from a stale schema would drop a field added concurrently.
             current = self._lock(collection.id)
+            old_names = {f["id"]: f["name"] for f in current.fields}
+            schema = normalize_collection(data, existing=current)
+            schema.indexes = self._renamed_indexes(current, schema, old_names)
+            specs = _validate(schema, "update")
             old_name = current.name
             dependents = [] if current.is_view else self._dependent_views(current)
             for view in dependents:
