@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import subprocess
 import sys
 import time
@@ -35,25 +36,47 @@ def ensure_py_spy() -> str:
     return str(path)
 
 
-def summarize(raw: str, top: int) -> str:
-    """Inclusive and self sample counts per frame from py-spy's collapsed stacks."""
-    inclusive: collections.Counter[str] = collections.Counter()
-    own: collections.Counter[str] = collections.Counter()
-    total = 0
+IDLE_LEAVES = (
+    "_worker (concurrent/futures/thread.py:81)",  # a pool thread waiting for work
+    "Condition.wait (",
+    "Event.wait (",
+    "select (",
+    # A granian worker's main thread inside Rust: the event loop waiting, or granian's
+    # own HTTP work; py-spy can't tell which, so it is left out.
+    "_spawn_asgi_lifespan_worker (",
+)
+LINE = re.compile(r":\d+\)$")
+
+
+def busy_stacks(raw: str) -> tuple[list[tuple[list[str], int]], int]:
+    """(frames without "process …" prefixes and line numbers, samples) of busy stacks; idle count."""
+    stacks, idle = [], 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        n = int(count)
+        frames = [f for f in stack.split(";") if f and not f.startswith("process ")]
+        if not frames or any(mark in frames[-1] for mark in IDLE_LEAVES):
+            idle += int(count)
+            continue
+        stacks.append(([LINE.sub(")", f) for f in frames], int(count)))
+    return stacks, idle
+
+
+def summarize(raw: str, top: int) -> str:
+    """Inclusive and self sample shares per function (busy samples only)."""
+    stacks, idle = busy_stacks(raw)
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for frames, n in stacks:
         total += n
-        frames = [f for f in stack.split(";") if f]
         for frame in set(frames):
             inclusive[frame] += n
-        if frames:
-            own[frames[-1]] += n
+        own[frames[-1]] += n
     if not total:
-        return "no samples"
-    out = [f"{total} samples", "", "inclusive:"]
+        return "no busy samples"
+    out = [f"{total} busy samples ({idle} idle left out)", "", "inclusive:"]
     for frame, n in inclusive.most_common(top):
         out.append(f"  {100 * n / total:5.1f}%  {frame}")
     out += ["", "self:"]
@@ -64,19 +87,26 @@ def summarize(raw: str, top: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench.profile")
-    p.add_argument("scenarios", nargs="+", choices=list(scenarios.BY_KEY))
-    p.add_argument("--server", default="sqlite", choices=["sqlite", "pg"])
+    p.add_argument("--summarize", metavar="RAW", help="only summarise a kept profile file")
+    p.add_argument("scenarios", nargs="*", help=", ".join(scenarios.BY_KEY))
+    p.add_argument("--server", default="sqlite", help="sqlite, pg, or sqlite@DIR / pg@DIR")
     p.add_argument("--posts", type=int, default=dataset.N_POSTS)
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--c", type=int, default=16)
     p.add_argument("--top", type=int, default=40)
     p.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     args = p.parse_args(argv)
+    if args.summarize:
+        print(summarize(Path(args.summarize).read_text(), args.top))
+        return 0
+    unknown = [k for k in args.scenarios if k not in scenarios.BY_KEY]
+    if unknown or not args.scenarios:
+        p.error(f"name scenarios from: {', '.join(scenarios.BY_KEY)}")
     dataset.N_POSTS = args.posts
     py_spy = ensure_py_spy()
     wrk_bin = wrk.ensure_wrk()
     LOGS.mkdir(parents=True, exist_ok=True)
-    server = Server(args.server)
+    server = Server.parse(args.server)
     server.keep_log = LOGS / f"profile-{args.server}.log"
     try:
         server.start()

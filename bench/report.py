@@ -10,8 +10,18 @@ from typing import Any
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
-OURS = ("sqlite", "pg")
 COLUMNS = {"peer": "pocketbase", "sqlite": "baas SQLite", "pg": "baas PG+Redis"}
+
+
+def column(key: str) -> str:
+    """Column name of a server key: ``sqlite``, or ``sqlite@<dir>`` for a --baas-src variant."""
+    kind, _, variant = key.partition("@")
+    return COLUMNS[kind] + (f" [{variant}]" if variant else "")
+
+
+def baseline(servers: list[str]) -> str:
+    """What the ratios compare against: the peer, else the first server (A/B runs)."""
+    return "peer" if "peer" in servers else servers[0]
 
 
 def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -85,19 +95,19 @@ def fmt_ratio(r: dict[str, float | None]) -> str:
 
 def http_table(results: dict[str, Any]) -> str:
     servers = results["servers"]
+    base = baseline(servers)
     head = ["scenario", "c"]
     for key in servers:
-        name = COLUMNS[key]
-        head += [f"{name} req/s", "p50 / p99 ms", "CPU ms/req"]
-        if key != "peer":
-            head.append("×peer")
+        head += [f"{column(key)} req/s", "p50 / p99 ms", "CPU ms/req"]
+        if key != base:
+            head.append(f"×{column(base)}" if base != "peer" else "×peer")
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for row in results["http"]:
         out = [row["label"], str(row["c"])]
         for key in servers:
             s = row["servers"].get(key, {"na": "not run"})
             out += cell(s)
-            if key != "peer":
+            if key != base:
                 out.append(fmt_ratio(row["ratios"].get(key, {"rps": None, "per_cpu": None})))
         lines.append("| " + " | ".join(out) + " |")
     return "\n".join(lines)
@@ -122,10 +132,10 @@ def realtime_table(results: dict[str, Any]) -> str:
                 continue
             n = f"{row['subscribers']:,}"
             if "na" in r:
-                lines.append(f"| {n} | {COLUMNS[key]} | n/a ({r['na']}) | – | – | – | – | – | – |")
+                lines.append(f"| {n} | {column(key)} | n/a ({r['na']}) | – | – | – | – | – | – |")
                 continue
             lines.append(
-                f"| {n} | {COLUMNS[key]} | {r['subscribed']:,} | {r['connect_s']:.1f} s"
+                f"| {n} | {column(key)} | {r['subscribed']:,} | {r['connect_s']:.1f} s"
                 f" | {r['delivered_pct']:.1f} % | {fmt_latency(r['p50_ms'])}"
                 f" | {fmt_latency(r['p99_ms'])} | {fmt_latency(r.get('write_p50_ms'))}"
                 f" | {fmt_num(r.get('server_cpu_s'), 1)} s |"
@@ -156,7 +166,7 @@ def memory_table(results: dict[str, Any]) -> str:
         m = results["memory"].get(key, {})
         mb = lambda b: f"{b / 2**20:,.0f} MB" if b else "–"  # noqa: E731
         lines.append(
-            f"| {COLUMNS[key]} | {m.get('processes', '–')} | {mb(m.get('idle_started'))}"
+            f"| {column(key)} | {m.get('processes', '–')} | {mb(m.get('idle_started'))}"
             f" | {mb(m.get('idle_seeded'))} | {mb(m.get('peak'))} |"
         )
     return "\n".join(lines)

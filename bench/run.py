@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import resource
@@ -41,7 +42,12 @@ REALTIME_SIZES = (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench.run", description=__doc__.split("\n")[0])
-    p.add_argument("--servers", default="peer,sqlite,pg")
+    p.add_argument(
+        "--servers",
+        default="peer,sqlite,pg",
+        help="peer, sqlite, pg; sqlite@DIR or pg@DIR runs baas from the source tree DIR "
+        "(A/B a change: --servers sqlite,sqlite@/tmp/scratch)",
+    )
     p.add_argument("--scenarios", default=",".join(s.key for s in scenarios.SCENARIOS))
     p.add_argument("--duration", type=float, default=2.0, help="seconds per measured run")
     p.add_argument(
@@ -54,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-realtime", action="store_true")
     p.add_argument("--no-indexed", action="store_true", help="skip the explicit-index phase")
     p.add_argument("--no-readme", action="store_true", help="don't touch README.md")
+    p.add_argument("--json", type=Path, help="write the results here (default results/<date>.json)")
     p.add_argument("--quick", action="store_true", help="1 rep of 2 s, realtime up to 1,000")
     p.add_argument("--posts", type=int, default=dataset.N_POSTS, help="records per post collection")
     args = p.parse_args(argv)
@@ -122,7 +129,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.wrk = wrk.ensure_wrk()
-        self.servers = [Server(k) for k in args.servers.split(",") if k]
+        self.servers = [Server.parse(k) for k in args.servers.split(",") if k]
         for s in self.servers:
             s.keep_log = LOGS / f"{dt.date.today().isoformat()}-{s.key}.log"
         self.data: dict[str, dataset.Dataset] = {}
@@ -246,11 +253,10 @@ class Bench:
                     summary = report.summarize_runs(runs.get((s.key, c), []))
                     summary["raw"] = runs.get((s.key, c), [])
                     row["servers"][s.key] = summary
-            for key in report.OURS:
-                if key in row["servers"]:
-                    row["ratios"][key] = report.ratio(
-                        row["servers"][key], row["servers"].get("peer")
-                    )
+            base = report.baseline(self.results["servers"])
+            for key in row["servers"]:
+                if key != base:
+                    row["ratios"][key] = report.ratio(row["servers"][key], row["servers"].get(base))
             self.results["http"].append(row)
             cells = []
             for s in self.servers:
@@ -381,8 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     results = bench.run()
     text = report.markdown(results)
     print("\n" + text + "\n")
-    path = report.write_json(results, RESULTS)
-    print(f"Results: {path.relative_to(ROOT)} ({results['elapsed_s']:.0f} s)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        path = args.json.resolve()
+    else:
+        path = report.write_json(results, RESULTS)
+    print(f"Results: {path} ({results['elapsed_s']:.0f} s)")
     if not args.no_readme:
         report.update_readme(ROOT / "README.md", text)
         print("README.md: Performance section updated")

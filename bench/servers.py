@@ -81,7 +81,8 @@ def rss_bytes(procs: list[psutil.Process]) -> int:
 
 @dataclass
 class Server:
-    key: str  # peer | sqlite | pg
+    kind: str  # peer | sqlite | pg
+    src: Path | None = None  # run baas from this source tree (PYTHONPATH), not the repo
     port: int = field(default_factory=free_port)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="baas-bench-")))
     proc: subprocess.Popen[bytes] | None = None
@@ -91,9 +92,21 @@ class Server:
     log_path: Path | None = None
     keep_log: Path | None = None  # where stop() copies the server's log
 
+    @classmethod
+    def parse(cls, spec: str) -> Server:
+        """``peer``, ``sqlite``, ``pg``, or ``sqlite@DIR`` / ``pg@DIR``."""
+        kind, _, src = spec.partition("@")
+        if kind not in LABELS or (src and kind == "peer"):
+            raise ValueError(f"unknown server {spec!r}: peer, sqlite, pg, sqlite@DIR, pg@DIR")
+        return cls(kind, Path(src).resolve() if src else None)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}@{self.src.name}" if self.src else self.kind
+
     @property
     def label(self) -> str:
-        return LABELS[self.key]
+        return LABELS[self.kind] + (f" from {self.src}" if self.src else "")
 
     @property
     def base(self) -> str:
@@ -129,13 +142,15 @@ class Server:
         self._wait_healthy()
 
     def _command(self) -> list[str]:
-        return [str(BIN / ("pocketbase" if self.key == "peer" else "baas"))]
+        return [str(BIN / ("pocketbase" if self.kind == "peer" else "baas"))]
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()}
         for name in ("DATABASE_URL", "REDIS_URL", "BAAS_SECRET_KEY", "BAAS_DIR", "BAAS_DEBUG"):
             env.pop(name, None)
-        if self.key == "pg":
+        if self.src is not None:
+            env["PYTHONPATH"] = str(self.src)
+        if self.kind == "pg":
             self.database = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
             _pg_admin(f'CREATE DATABASE "{self.database}"')
             base = PG_ADMIN_URL.rsplit("/", 1)[0]
