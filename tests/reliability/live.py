@@ -33,6 +33,7 @@ class Instance:
     server: services.LiveServer | None = None
     stack: ExitStack = field(default_factory=ExitStack)
     token: str = ""
+    runs: int = 0
 
     @property
     def url(self) -> str:
@@ -60,13 +61,22 @@ class Instance:
         self.stack.close()
         self.stack = ExitStack()
         self.server = None
+        current = self._log_path()
+        if current.exists():  # the next start truncates it: keep each run's log
+            self.runs += 1
+            current.rename(current.with_name(f"{current.name}.{self.runs}"))
 
     def cli(self, *args: str) -> Any:
         return services.run_baas(*args, "--dir", str(self.data_dir), env=self.env)
 
+    def _log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-serve.log"
+
     def log(self) -> str:
-        path = self.data_dir.parent / f"{self.data_dir.name}-serve.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        """Every run's server log, oldest first."""
+        current = self._log_path()
+        paths = [current.with_name(f"{current.name}.{n}") for n in range(1, self.runs + 1)]
+        return "".join(p.read_text(errors="replace") for p in [*paths, current] if p.exists())
 
     # ---- HTTP ---------------------------------------------------------------------------
 
