@@ -50,7 +50,24 @@ class CorsMiddleware:
             response["Access-Control-Max-Age"] = "86400"
         else:
             response = self.get_response(request)
-        if origin:
-            response["Access-Control-Allow-Origin"] = "*"
+        allowed = _allowed_origin(origin) if origin else None
+        if allowed:
+            response["Access-Control-Allow-Origin"] = allowed
         response["Vary"] = "Origin"
         return response
+
+
+def _allowed_origin(origin: str) -> str | None:
+    """``*`` by default (as the peer); otherwise the origin itself when it is listed in
+    the app settings' ``cors.allowedOrigins``, and no CORS header when it is not."""
+    from django.db import DatabaseError
+
+    from baas.settings_api.service import current
+
+    try:
+        allowed = current().get("cors", {}).get("allowedOrigins") or ["*"]
+    except DatabaseError:  # the error answer (503) must still be readable by the app
+        allowed = ["*"]
+    if "*" in allowed:
+        return "*"
+    return origin if origin in allowed else None

@@ -58,6 +58,28 @@ def resolve_header(request: HttpRequest) -> AuthContext:
     return resolve_token(token)
 
 
+def _superuser_ip_allowed(request: HttpRequest) -> bool:
+    import ipaddress
+
+    from baas.auth.ratelimit import client_ip
+    from baas.settings_api.service import current
+
+    listed = current().get("superuserIPs") or []
+    if not listed:
+        return True
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return False
+    for entry in listed:
+        try:
+            if address in ipaddress.ip_network(str(entry), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 class AuthMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -66,7 +88,10 @@ class AuthMiddleware:
         from baas.auth.apikeys import OutOfScope
 
         try:
-            request.baas_auth = resolve_header(request)  # type: ignore[attr-defined]
+            auth = resolve_header(request)
+            if auth.is_superuser and not _superuser_ip_allowed(request):
+                auth = GUEST  # settings.superuserIPs: superuser tokens count only from there
+            request.baas_auth = auth  # type: ignore[attr-defined]
         except OutOfScope:
             from baas.api.errors import Forbidden, error_response
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+# The CORS answer reads the app settings (cors.allowedOrigins) from the database.
+pytestmark = pytest.mark.django_db
+
 HEALTHY = {"code": 200, "message": "API is healthy.", "data": {}}
 NOT_FOUND = {"status": 404, "message": "The requested resource wasn't found.", "data": {}}
 SECURITY_HEADERS = {
