@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from baas.realtime.subscriptions import parse
 log = logging.getLogger("baas.realtime")
 
 CHECK_THREADS = 2
+MAX_PENDING_EVENTS = 10_000  # events whose checks wait; past that, memory is kept bounded
 REMOTE_TIMEOUT = 10.0  # seconds to wait for the (existing) process that holds a client
 CLIENT_ID_LENGTH = 40  # wire-api §6.1
 
@@ -57,6 +59,7 @@ class Hub:
         )
         self.tasks: list[asyncio.Task[Any]] = []
         self.background: set[asyncio.Task[Any]] = set()
+        self.skipped = 0
         self.presence = Presence(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread = 0
@@ -73,6 +76,7 @@ class Hub:
             asyncio.create_task(self._heartbeat()),
         ]
         self.publisher.local_sink = self.receive
+        self._end_streams_on_shutdown()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 5)
         bus.publish({"k": "ws.sync"})  # the other processes tell who is in their channels
@@ -88,6 +92,28 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _end_streams_on_shutdown(self) -> None:
+        """granian waits for open connections before it stops a worker, and an idle SSE
+        stream stays open for minutes: on SIGTERM/SIGINT, end every stream first (the
+        SDKs reconnect, to another worker or server), then let granian's own handler run.
+        The loop's handler still fires: it is woken through the signal wakeup fd."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                previous = signal.getsignal(signum)
+            except ValueError:
+                return
+
+            def handler(number: int, frame: Any, previous: Any = previous) -> None:
+                for client in list(self.clients.values()):
+                    client.close()
+                if callable(previous):
+                    previous(number, frame)
+
+            try:
+                signal.signal(signum, handler)
+            except ValueError:  # not the main thread (in-process tests): nothing to do
+                return
 
     def receive(self, message: bus.Message) -> None:
         """Any thread: queue a bus message for the loop."""
@@ -235,13 +261,10 @@ class Hub:
                 continue
             try:
                 result = handler(message)
-                if asyncio.iscoroutine(result):
-                    if message.get("k") == "record":
-                        await result
-                    else:  # requests wait on the database or on other processes
-                        task = asyncio.create_task(result)
-                        self.background.add(task)  # the loop keeps only weak references
-                        task.add_done_callback(self.background.discard)
+                if asyncio.iscoroutine(result):  # a request: it waits on the database
+                    task = asyncio.create_task(result)
+                    self.background.add(task)  # the loop keeps only weak references
+                    task.add_done_callback(self.background.discard)
             except Exception:
                 log.exception("realtime: handling %s failed", message.get("k"))
 
@@ -266,7 +289,11 @@ class Hub:
                 for sub in client.by_topic(topic):
                     targets.append((client, sub.key))
                     deliveries.append(access.Delivery(client.auth, sub, rule))
-        if deliveries:
+        if deliveries and self.ordered.qsize() >= MAX_PENDING_EVENTS:
+            self.skipped += 1
+            if self.skipped % 1000 == 1:
+                log.warning("realtime checks are behind; %d events skipped", self.skipped)
+        elif deliveries:
             assert self.loop is not None
             future = self.loop.run_in_executor(
                 self.executor, access.shape_event, collection_id, action, row, deliveries

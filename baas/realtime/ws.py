@@ -58,6 +58,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "hello", "clientId": self.client.id})
 
     async def disconnect(self, code: int) -> None:
+        self.disconnected = True
         client = getattr(self, "client", None)
         if client is not None:
             self.hub.remove(client)
@@ -150,9 +151,10 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
                     frame = b'{"type":"event","topic":%s,"data":%s}' % (orjson.dumps(name), data)
                     await self.send(text_data=frame.decode())
         except asyncio.CancelledError:
-            if self.client.dropped_as_slow:
+            # closed by the hub: too slow, or the server is stopping (1001: going away)
+            if not getattr(self, "disconnected", False):
                 with contextlib.suppress(Exception):
-                    await self.close(code=CLOSE_TOO_SLOW)
+                    await self.close(code=CLOSE_TOO_SLOW if self.client.dropped_as_slow else 1001)
             raise
 
     async def _send(self, message: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ own Unix sockets (embedded mode: no Redis).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -235,3 +236,17 @@ def test_presence_and_broadcasts_cross_servers(pair):
     finally:
         alice.close()
         bob.close()
+
+
+def test_sigterm_ends_open_streams_so_the_server_stops_promptly(tmp_path):
+    with services.baas_server(tmp_path / "data", env=services.baas_env(), workers=2) as server:
+        streams = [SSEClient(str(server)) for _ in range(4)]
+        try:
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            assert server.process.wait(timeout=30) == 0
+            assert time.monotonic() - started < 20  # not the 5-minute idle timeout
+            assert all(stream.ended(5) for stream in streams)
+        finally:
+            for stream in streams:
+                stream.close()
