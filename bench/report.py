@@ -29,10 +29,11 @@ def summarize_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if not runs:
         return {}
     cpu = [r["cpu_ms_per_req"] for r in runs if r.get("cpu_ms_per_req") is not None]
+    timed = [r for r in runs if r["requests"]]  # a run that finished nothing has no latency
     return {
         "rps": statistics.median(r["rps"] for r in runs),
-        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "p50_ms": statistics.median(r["p50_ms"] for r in timed) if timed else None,
+        "p99_ms": statistics.median(r["p99_ms"] for r in timed) if timed else None,
         "errors": sum(r["errors"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
         "cpu_ms_per_req": statistics.median(cpu) if cpu else None,
@@ -74,8 +75,10 @@ def cell(summary: dict[str, Any]) -> list[str]:
     """req/s | p50 / p99 ms | CPU ms/req for one server, or an n/a line."""
     if "na" in summary:
         return [f"n/a ({summary['na']})", "–", "–"]
-    rps = fmt_num(summary["rps"])
-    if summary["errors"]:
+    rps = fmt_num(summary["rps"], 1 if summary["rps"] < 10 else 0)
+    if not summary.get("requests"):
+        rps = "0 (none finished)"
+    elif summary["errors"]:
         rps += f" ({summary['errors']:,} err)"
     return [
         rps,
@@ -191,8 +194,9 @@ def markdown(results: dict[str, Any]) -> str:
     parts = [
         f"Measured {results['date']} on {m['cpu']} ({m['cores']} cores, {m['ram_gb']} GB RAM), "
         f"{m['os']}, Python {m['python']}; pocketbase {m['pocketbase']}, baas {m['baas_commit']}. "
-        f"`make bench`: wrk, {cfg['threads']} threads, {cfg['duration_s']} s per run after a "
-        f"{cfg['warmup_s']} s warm-up, median of {cfg['reps']} interleaved runs, servers measured one "
+        f"`make bench`: wrk, {cfg['threads']} threads, {cfg['duration_s']:g} s per run "
+        f"({cfg.get('slow_duration_s', cfg['duration_s']):g} s for the lists without indexes and"
+        f" sign-in) after a {cfg['warmup_s']:g} s warm-up, median of {cfg['reps']} interleaved runs, servers measured one "
         f"at a time on loopback. {cfg['posts']:,} posts per collection, {cfg['users']} users.{load}",
         "",
         "×peer = ours/peer req/s (in brackets: ours/peer requests per server CPU-second, the "
@@ -240,3 +244,33 @@ def replace_section(readme: str, body: str) -> str:
 
 def update_readme(path: Path, body: str) -> None:
     path.write_text(replace_section(path.read_text(), body))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report RESULTS.json [--readme]``: print (and put in README) a table."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="bench.report")
+    p.add_argument("results", type=Path)
+    p.add_argument("--readme", action="store_true", help="also rewrite README's section")
+    args = p.parse_args(argv)
+    results = json.loads(args.results.read_text())
+    for row in results[
+        "http"
+    ]:  # re-summarise from the raw runs (older files summarised differently)
+        for key, summary in row["servers"].items():
+            if summary.get("raw"):
+                row["servers"][key] = {**summarize_runs(summary["raw"]), "raw": summary["raw"]}
+        base = baseline(results["servers"])
+        row["ratios"] = {
+            k: ratio(v, row["servers"].get(base)) for k, v in row["servers"].items() if k != base
+        }
+    text = markdown(results)
+    print(text)
+    if args.readme:
+        update_readme(Path(__file__).resolve().parent.parent / "README.md", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -264,7 +264,7 @@ class Bench:
                 cells.append(
                     f"{s.key} n/a"
                     if "na" in x
-                    else f"{s.key} {x['rps']:,.0f} req/s p99 {x['p99_ms']:.0f} ms"
+                    else f"{s.key} {x['rps']:,.0f} req/s p99 {x['p99_ms'] or 0:.0f} ms"
                 )
             log(f"    c={c}: " + "; ".join(cells))
 
