@@ -56,8 +56,9 @@ def database() -> dict[str, Any]:
 def redis() -> dict[str, Any]:
     import redis as redis_client
 
+    url: str = settings.BAAS_REDIS_URL or ""  # callers probe only when REDIS_URL is set
     client = redis_client.Redis.from_url(
-        settings.BAAS_REDIS_URL, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
+        url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
     )
     try:
         client.ping()
