@@ -172,6 +172,12 @@ def memory_table(results: dict[str, Any]) -> str:
             f"| {column(key)} | {m.get('processes', '–')} | {mb(m.get('idle_started'))}"
             f" | {mb(m.get('idle_seeded'))} | {mb(m.get('peak'))} |"
         )
+    lines += [
+        "",
+        "RSS summed over each server's process tree, sampled every 0.5 s over the whole run;"
+        " the PostgreSQL figure adds its backends, whose RSS counts the shared buffers each"
+        " touched (an over-count).",
+    ]
     return "\n".join(lines)
 
 
