@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -376,6 +377,7 @@ class Bench:
                         f"{s.label} exited during the run: {s.tail_log(300)}"
                     )
             self.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
         self.results["elapsed_s"] = round(time.monotonic() - t0, 1)
         return self.results
 
