@@ -11,6 +11,9 @@ from baas.api.errors import BadRequest
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
+INT64 = (1 << 63) - 1
+# The last page whose offset still fits a 64-bit SQL integer (beyond it every page is empty).
+MAX_PAGE = INT64 // MAX_PER_PAGE
 TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
@@ -31,9 +34,15 @@ def _int(query: QueryDict, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest() from None
+    # Fix (baas.backups' hostile-input sweep): ``page=99999999999999999999`` overflowed
+    # the SQL offset (SQLite: OverflowError) and the JSON encoder (orjson: 64-bit ints),
+    # both a 500. Like the peer's Go ints, a number beyond 64 bits is a 400.
+    if not -INT64 <= value <= INT64:
+        raise BadRequest()
+    return value
 
 
 def parse_bool(raw: str | None) -> bool:
@@ -48,7 +57,7 @@ def parse_bool(raw: str | None) -> bool:
 
 
 def parse_page(query: QueryDict) -> Page:
-    page = max(_int(query, "page", 1), 1)
+    page = min(max(_int(query, "page", 1), 1), MAX_PAGE)
     per_page = _int(query, "perPage", DEFAULT_PER_PAGE)
     if per_page <= 0:
         per_page = DEFAULT_PER_PAGE
