@@ -113,8 +113,14 @@ def to_api_error(exc: BaseException) -> ApiError | None:
 
 
 def _database_error(exc: BaseException) -> ApiError | None:
-    from django.db import InterfaceError, OperationalError
+    from django.db import DataError, InterfaceError, OperationalError
 
+    if isinstance(exc, DataError):
+        # Fix (baas.backups' hostile-input sweep): a value the column cannot hold (on
+        # PostgreSQL a NUL byte in any text: a path segment, a filter, a field) was a
+        # 500. It is the caller's input: a 400.
+        log.info("refused by the database: %s", exc)
+        return BadRequest()
     if isinstance(exc, OperationalError | InterfaceError):
         log.warning("database unavailable: %s", exc)
         return ServiceUnavailable()
