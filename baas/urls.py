@@ -18,5 +18,6 @@ urlpatterns = [
     re_path(r"^api/", not_found),
 ]
 
+handler400 = "baas.api.views.bad_request"
 handler404 = "baas.api.views.not_found"
 handler500 = "baas.api.views.server_error"
