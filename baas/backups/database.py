@@ -74,6 +74,13 @@ class Vendor(Protocol):
         ...
 
 
+def lock_wait() -> float:
+    """Seconds a SQLite backup or restore waits for a lock (``BAAS_BACKUP_LOCK_WAIT``)."""
+    from django.conf import settings
+
+    return float(getattr(settings, "BAAS_BACKUP_LOCK_WAIT", LOCK_WAIT))
+
+
 def referenced_files(cursor: Any) -> set[str]:
     """``<collectionId>/<recordId>/<name>`` of every file a record references.
 
@@ -112,24 +119,25 @@ class Sqlite:
     Not Django's connection: a connection with an open write transaction cannot be a
     backup source (SQLite answers LOCKED for ever), and the restore must not disturb
     the thread's connection state. Python retries a busy step without end; the
-    progress callback gives up after ``LOCK_WAIT`` seconds instead.
+    progress callback gives up after ``lock_wait()`` seconds instead.
     """
 
     name = "sqlite"
 
     def _open(self) -> sqlite3.Connection:
         name = str(connection.settings_dict["NAME"])
-        return sqlite3.connect(name, uri=name.startswith("file:"), timeout=LOCK_WAIT)
+        return sqlite3.connect(name, uri=name.startswith("file:"), timeout=lock_wait())
 
     def _copy(self, source: sqlite3.Connection, target: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + LOCK_WAIT
+        wait = lock_wait()
+        deadline = time.monotonic() + wait
 
         def progress(status: int, remaining: int, total: int) -> None:
             if (
                 status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
                 and time.monotonic() > deadline
             ):
-                raise DatabaseBackupError(f"the database stayed locked for {LOCK_WAIT} s")
+                raise DatabaseBackupError(f"the database stayed locked for {wait} s")
 
         source.backup(target, progress=progress, sleep=0.05)
 
