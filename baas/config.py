@@ -54,6 +54,8 @@ class Config:
     # Auth emails (baas.auth): no SMTP host means the console backend.
     smtp: SmtpConfig | None = None
     sender: str = "noreply@example.com"
+    # Log lines: "text" (default) or "json", one object per line (baas.backups.jsonlog).
+    log_format: str = "text"
 
     @property
     def production(self) -> bool:
@@ -187,6 +189,9 @@ def load() -> Config:
         )
     else:
         secret = _embedded_secret(data_dir)
+    log_format = env.str("BAAS_LOG_FORMAT", default="text").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        raise ConfigError("BAAS_LOG_FORMAT: expected text or json.")
     hooks = env.str("BAAS_HOOKS_DIR", default="")
     return Config(
         data_dir=data_dir,
@@ -199,4 +204,5 @@ def load() -> Config:
         hooks_dir=Path(hooks) if hooks else None,
         smtp=_read_smtp(env),
         sender=env.str("BAAS_SMTP_SENDER", default="noreply@example.com"),
+        log_format=log_format,
     )

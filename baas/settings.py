@@ -249,3 +249,6 @@ LOGGING = {
         "django.request": {"level": "ERROR", "propagate": True},
     },
 }
+if CONFIG.log_format == "json":  # BAAS_LOG_FORMAT=json: one JSON object per line (baas.backups)
+    LOGGING["formatters"] = {"json": {"()": "baas.backups.jsonlog.JsonFormatter"}}
+    LOGGING["handlers"] = {"console": {"class": "logging.StreamHandler", "formatter": "json"}}
