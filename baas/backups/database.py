@@ -245,13 +245,43 @@ class Postgres:
         return found
 
     def snapshot(self, target: Path) -> set[str]:
+        """pg_dump inside our exported snapshot, with every table share-locked first.
+
+        pg_dump takes its locks only after it starts: a column dropped between our
+        snapshot and its locks makes its COPY fail ("column does not exist"). Holding
+        ACCESS SHARE on every table from before the snapshot closes that gap (pg_dump
+        would hold the same locks anyway). A table created meanwhile is retried.
+        """
+        for attempt in range(1, 4):
+            try:
+                return self._snapshot(target)
+            except DatabaseBackupError as exc:
+                if attempt == 3 or "does not exist" not in str(exc):
+                    raise
+                log.info("pg_dump met a concurrent schema change; again: %s", exc)
+        raise AssertionError("unreachable")
+
+    def _snapshot(self, target: Path) -> set[str]:
         import psycopg
+        from psycopg import sql
 
         pg_dump = self._tool("pg_dump")
         params = self._params()
         password = connection.get_connection_params().get("password")
+        with psycopg.connect(**params, password=password, autocommit=True) as db:
+            tables = [
+                row[0]
+                for row in db.execute(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+                )
+            ]
         with psycopg.connect(**params, password=password, autocommit=False) as db:
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            db.execute(f"SET LOCAL lock_timeout = '{RESTORE_LOCK_TIMEOUT}'")
+            if tables:  # before the first query that takes the transaction's snapshot
+                names = sql.SQL(", ").join(sql.Identifier(t) for t in tables)
+                db.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(names))
             row = db.execute("SELECT pg_export_snapshot()").fetchone()
             assert row is not None
             self._run(

@@ -20,12 +20,16 @@ import os
 import posixpath
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from baas.backups.archive import ArchiveReader, ArchiveWriter
-from baas.storage.backends import Adapter, FileSystemAdapter, S3Adapter
+from baas.storage.backends import Adapter, FileSystemAdapter, S3Adapter, Stat
+from baas.storage.names import THUMBS_PREFIX
 
 log = logging.getLogger("baas.backups")
 
@@ -43,29 +47,114 @@ def stored_paths(target: Adapter, prefix: str = "") -> Iterator[str]:
             )
 
 
-def copy_into(target: Adapter, writer: ArchiveWriter) -> set[str]:
-    """Copy every stored file into the archive; the paths copied.
+@dataclass
+class Held:
+    """A young file read before the snapshot, kept aside until we know it is complete."""
 
-    A file deleted while we copy is skipped: the caller checks that every file the
-    database snapshot references made it in.
+    spool: IO[bytes]
+    size: int
+    content_type: str | None
+
+
+class Copier:
+    """The two passes around the database snapshot (``service.build_archive``).
+
+    ``before_snapshot`` copies into the archive every file known complete (settled, or
+    referenced by a record that had committed before the pass began), and reads the
+    other young ones (a local upload is written in place: maybe still growing) into
+    temp files.
+    ``after_snapshot`` adds the files the snapshot references: a held copy goes in if
+    the file still has that size (files are written once: same size, same file),
+    anything else is read now. Holding the young files keeps the second pass short,
+    and with it the time in which a record change after the snapshot can delete one.
     """
-    copied: set[str] = set()
-    for path in stored_paths(target):
-        stat = target.stat(path)
-        if stat is None:
-            continue
-        try:
-            writer.add_stored_file(
-                path, stat.size, target.read_range(path, 0, stat.size), stat.content_type
-            )
-        except FileNotFoundError:
-            continue
-        except Exception as exc:
-            if _is_missing_object(exc):
+
+    def __init__(self, target: Adapter, writer: ArchiveWriter, spool_dir: Path):
+        self.target = target
+        self.writer = writer
+        self.spool_dir = spool_dir
+        self.copied: set[str] = set()
+        self.held: dict[str, Held] = {}
+
+    def before_snapshot(self, settled_before: datetime, complete: set[str]) -> None:
+        """``complete``: paths referenced by committed records before this pass began."""
+        for path in stored_paths(self.target):
+            stat = self.target.stat(path)
+            if stat is None:
                 continue
+            settled = stat.modified is not None and stat.modified < settled_before
+            if settled or path in complete:
+                if _copy(self.target, self.writer, path, stat):
+                    self.copied.add(path)
+            else:
+                self._hold(path, stat)
+
+    def _hold(self, path: str, stat: Stat) -> None:
+        spool = tempfile.TemporaryFile(dir=self.spool_dir, prefix=".tmp-hold-")  # noqa: SIM115
+        size = 0
+        try:
+            for chunk in self.target.read_range(path, 0, stat.size):
+                spool.write(chunk)
+                size += len(chunk)
+        except Exception as exc:
+            spool.close()
+            if isinstance(exc, FileNotFoundError) or _is_missing_object(exc):
+                return
             raise
-        copied.add(path)
-    return copied
+        self.held[path] = Held(spool, size, stat.content_type)
+
+    def after_snapshot(self, referenced: set[str]) -> set[str]:
+        """Copy what ``referenced`` still lacks (and held thumbs of referenced files); the
+        referenced paths that are gone."""
+        thumbs = {path for path in self.held if _thumb_of(path) in referenced}
+        gone = set()
+        for path in sorted((referenced | thumbs) - self.copied):
+            stat = self.target.stat(path)
+            held = self.held.get(path)
+            if stat is None:
+                if path in referenced:
+                    gone.add(path)
+            elif held is not None and held.size == stat.size:
+                self.writer.add_stored_file(path, held.size, _chunks(held.spool), held.content_type)
+                self.copied.add(path)
+            elif _copy(self.target, self.writer, path, stat):
+                self.copied.add(path)
+            elif path in referenced:
+                gone.add(path)
+        return gone
+
+    def close(self) -> None:
+        for held in self.held.values():
+            held.spool.close()
+        self.held.clear()
+
+
+def _thumb_of(path: str) -> str | None:
+    """``c/r/thumbs_<name>/<size>_<name>`` → ``c/r/<name>`` (wire-api §5)."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[2].startswith(THUMBS_PREFIX):
+        return "/".join([parts[0], parts[1], parts[2].removeprefix(THUMBS_PREFIX)])
+    return None
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    spool.seek(0)
+    while chunk := spool.read(1 << 20):
+        yield chunk
+
+
+def _copy(target: Adapter, writer: ArchiveWriter, path: str, stat: Stat) -> bool:
+    try:
+        writer.add_stored_file(
+            path, stat.size, target.read_range(path, 0, stat.size), stat.content_type
+        )
+    except FileNotFoundError:
+        return False
+    except Exception as exc:
+        if _is_missing_object(exc):
+            return False
+        raise
+    return True
 
 
 def _is_missing_object(exc: BaseException) -> bool:

@@ -1,18 +1,27 @@
 """BackupService: making, uploading and deleting backups (wire-api §7.5; restores: ``restore``).
 
-A backup is made while the app runs and writes go on:
+A backup is made while the app runs and writes go on, and must restore to records
+that each have their files. Files are immutable (a replace stores a new name) and are
+stored before the record that references them commits; they are deleted only after a
+commit that dropped the reference. So:
 
-1. the database is snapshotted (``database``: one consistent instant), which also
+1. every stored file known complete (older than ``UPLOAD_SETTLE``, or referenced by a
+   committed record when the pass begins) is copied into the archive; other young
+   ones (maybe local uploads still being written) are read aside (``files.Copier``);
+2. the database is snapshotted (``database``: one consistent instant), which also
    yields every file path a record references at that instant;
-2. every stored file is copied into the archive (``files``);
-3. if a referenced file was deleted between 1 and 2 (a record updated or deleted
-   meanwhile), the archive would restore a record without its file: it is made
-   again, up to ``ATTEMPTS`` times. A file still missing after that is missing from
-   the storage itself; the archive is kept (it is what the instance holds) and the
-   paths are logged.
+3. the referenced files not in the archive yet go in: a file read aside if its size is
+   unchanged (files are written once), else read now. Each is complete (its record
+   committed), and only a commit after the snapshot can have deleted it meanwhile.
 
-Files written after the snapshot are in the archive but no record references them:
-the storage sweep removes them after a restore. Errors follow the peer's messages.
+A referenced file missing in 3 means the archive would restore a record without its
+file: it is made again, up to ``ATTEMPTS`` times (the window is only step 3). If files
+are still missing and the live database still references them, the storage lost them
+before the backup: the archive is made without them (logged). If records kept
+changing, the backup fails (400) rather than store an inconsistent archive.
+
+Files written after the snapshot may be in the archive with no record referencing
+them: the storage sweep removes them after a restore. Errors follow the peer's messages.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +45,9 @@ from baas.storage.backends import StorageUnavailable, adapter, reaching_storage
 
 log = logging.getLogger("baas.backups")
 
-ATTEMPTS = 3
+ATTEMPTS = 5
+# Files younger than this may be uploads still being written: copied after the snapshot.
+UPLOAD_SETTLE = 60
 BUSY = "Try again later - another backup/restore process has already been started."
 FORM = "An error occurred while validating the submitted data."
 MANUAL_PREFIX = "pb_backup_"
@@ -200,7 +211,7 @@ def _failing_as(message: str, call: Any) -> Any:
     """Our own failures become ``message`` (400); outages stay 503 (details: the log)."""
     try:
         return call()
-    except (StorageUnavailable, ServiceUnavailable):
+    except (StorageUnavailable, ServiceUnavailable, BadRequest):
         raise
     except _outage_errors() as exc:
         log.warning("database unavailable during a backup: %s", exc)
@@ -215,34 +226,70 @@ def build_archive() -> Path:
     vendor = database.current_vendor()
     work = backups_dir()
     _remove_stale_temp_files(work)
-    missing: set[str] = set()
     for attempt in range(1, ATTEMPTS + 1):
         token = secrets.token_hex(6)
         snapshot = work / f".tmp-db-{token}"
         target = work / f".tmp-{token}.zip"
         writer = ArchiveWriter(target, vendor.name)
         try:
-            referenced = vendor.snapshot(snapshot)
-            writer.add_database(snapshot)
-            with reaching_storage("copying files into a backup"):
-                copied = files.copy_into(adapter(), writer)
-            missing = referenced - copied
-            if not missing or attempt == ATTEMPTS:
+            missing = _fill(writer, vendor, snapshot)
+            if not missing:
                 writer.close()
-                break
-            log.info(
-                "backup attempt %d: %d referenced file(s) went away; again", attempt, len(missing)
-            )
+                return target
             writer.abort()
         except BaseException:
             writer.abort()
             raise
         finally:
             snapshot.unlink(missing_ok=True)
-    if missing:
-        log.warning(
-            "backup made without %d missing file(s): %s", len(missing), sorted(missing)[:20]
-        )
+        log.info("backup attempt %d: %d referenced file(s) went away", attempt, len(missing))
+    lost = missing & _referenced_now()
+    if lost != missing:  # records kept changing under us: try again later
+        raise BadRequest("Failed to create backup: the data kept changing; try again.")
+    # Still referenced and still not stored: the storage lost them before the backup.
+    log.warning("backup made without %d lost file(s): %s", len(lost), sorted(lost)[:20])
+    return _archive_without(vendor, lost)
+
+
+def _fill(writer: ArchiveWriter, vendor: Any, snapshot: Path) -> set[str]:
+    """Settled files, the snapshot, then the referenced files not yet in; the referenced
+    files that are gone (deleted since the snapshot)."""
+    copier = files.Copier(adapter(), writer, backups_dir())
+    try:
+        complete = _referenced_now()  # their uploads finished before their records committed
+        with reaching_storage("copying files into a backup"):
+            copier.before_snapshot(datetime.now(UTC) - timedelta(seconds=UPLOAD_SETTLE), complete)
+        referenced = vendor.snapshot(snapshot)
+        writer.add_database(snapshot)
+        with reaching_storage("copying files into a backup"):
+            return copier.after_snapshot(referenced)
+    finally:
+        copier.close()
+
+
+def _referenced_now() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return database.referenced_files(cursor)
+
+
+def _archive_without(vendor: Any, lost: set[str]) -> Path:
+    """The last attempt again, accepting that ``lost`` files are not in the archive."""
+    work = backups_dir()
+    token = secrets.token_hex(6)
+    snapshot, target = work / f".tmp-db-{token}", work / f".tmp-{token}.zip"
+    writer = ArchiveWriter(target, vendor.name)
+    try:
+        missing = _fill(writer, vendor, snapshot)
+        if missing - lost:
+            raise BadRequest("Failed to create backup: the data kept changing; try again.")
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        snapshot.unlink(missing_ok=True)
     return target
 
 
