@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,25 +35,32 @@ class BackupInfo:
     modified: datetime
 
 
-class BackupStore:
+class BackupStore(ABC):
+    """Where archives live: the data directory or an S3 bucket."""
+
+    @abstractmethod
     def entries(self) -> list[BackupInfo]:
-        raise NotImplementedError
+        """Every stored archive."""
 
+    @abstractmethod
     def exists(self, key: str) -> bool:
-        raise NotImplementedError
+        """Whether an archive is stored under ``key``."""
 
+    @abstractmethod
     def info(self, key: str) -> BackupInfo | None:
-        raise NotImplementedError
+        """Size and time of ``key``, or None when it is missing."""
 
+    @abstractmethod
     def open(self, key: str) -> IO[bytes]:
-        raise NotImplementedError
+        """The archive's bytes, for reading."""
 
+    @abstractmethod
     def save(self, key: str, source: Path) -> None:
         """Store the finished archive at ``source`` under ``key`` (``source`` is consumed)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delete(self, key: str) -> None:
-        raise NotImplementedError
+        """Remove ``key`` (no error when it is already gone)."""
 
     def local_path(self, key: str) -> Path | None:
         """A path to read the archive from without a download, when there is one."""

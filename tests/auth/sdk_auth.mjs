@@ -1,6 +1,7 @@
 // The official JS SDK drives the auth calls against a running `baas serve`
 // (issue: Auth). Exits non-zero on failure; prints {"ok":true} at the end.
 import assert from "node:assert/strict";
+import { errorExpecter } from "../sdk/expect.mjs";
 import PocketBase, { ClientResponseError } from "../sdk/node_modules/pocketbase/dist/pocketbase.es.mjs";
 
 const base = process.env.BAAS_URL;
@@ -8,17 +9,7 @@ const tag = Math.random().toString(36).slice(2, 8);
 const admin = new PocketBase(base);
 admin.autoCancellation(false);
 
-async function expectError(promise, status, check = () => {}) {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ClientResponseError, `expected ClientResponseError, got ${err}`);
-    assert.equal(err.status, status, JSON.stringify(err.response));
-    check(err.response);
-    return;
-  }
-  assert.fail(`expected HTTP ${status}`);
-}
+const expectError = errorExpecter(ClientResponseError);
 
 await admin.collection("_superusers").authWithPassword(process.env.SU_EMAIL, process.env.SU_PASSWORD);
 assert.ok(admin.authStore.isSuperuser);

@@ -2,23 +2,14 @@
 // (issue: collections set-up, sign-up, CRUD, lists, expand, getFullList,
 // getFirstListItem, batch and the contract's errors). Exits non-zero on failure.
 import assert from "node:assert/strict";
+import { errorExpecter } from "./expect.mjs";
 import PocketBase, { ClientResponseError } from "pocketbase";
 
 const base = process.env.BAAS_URL;
 const admin = new PocketBase(base);
 admin.autoCancellation(false);
 
-async function expectError(promise, status, check = () => {}) {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ClientResponseError, `expected ClientResponseError, got ${err}`);
-    assert.equal(err.status, status, JSON.stringify(err.response));
-    check(err.response);
-    return;
-  }
-  assert.fail(`expected HTTP ${status}`);
-}
+const expectError = errorExpecter(ClientResponseError);
 
 await admin.collection("_superusers").authWithPassword(process.env.SU_EMAIL, process.env.SU_PASSWORD);
 assert.ok(admin.authStore.isSuperuser, "superuser token detected by the SDK");
