@@ -28,6 +28,7 @@ PREFIX = "baas_"
 _KEY = re.compile(r"^baas_([a-z0-9]{15})_([A-Za-z0-9_-]{40})$")
 _RECORDS = re.compile(r"^/api/collections/([^/]+)/records(?:/([^/]+))?/?$")
 _ACTION = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
+_AGGREGATE = re.compile(r"^/api/collections/([^/]+)/aggregate/?$")  # a list (api-extensions.md)
 
 
 class OutOfScope(Exception):
@@ -67,6 +68,9 @@ def create(
 def action_of(method: str, path: str) -> tuple[str, str] | None:
     """(collection, action) for a records API request, else None."""
     match = _RECORDS.match(path)
+    aggregate = _AGGREGATE.match(path)
+    if aggregate is not None and method in ("GET", "HEAD"):
+        return aggregate.group(1), "list"
     if match is None:
         return None
     if method in ("GET", "HEAD"):
