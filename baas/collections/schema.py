@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
 from baas.api.errors import BadRequest, ValidationFailed, field_error
-from baas.collections import columns, conversion, dynamic, indexes, naming, views
+from baas.collections import columns, conversion, dynamic, indexes, naming, search, views
 from baas.collections.ddl import quote, schema_editor
 from baas.collections.models import AUTH, AUTH_RULE_NAMES, RULE_NAMES, VIEW, Collection
 from baas.collections.validation import Errors, Schema, normalize_collection
@@ -114,6 +114,7 @@ class SchemaService:
             collection.save(force_insert=True)
             self._create_storage(collection)
             _create_indexes(collection.id, specs, collection.fields)
+            search.sync_storage(collection)
         log.info("collection created: %s (%s)", collection.name, collection.id)
         return collection
 
@@ -147,6 +148,7 @@ class SchemaService:
             current.schema_version = F("schema_version") + 1
             current.save()
             current.refresh_from_db()
+            search.sync_storage(current)
             for view in dependents:
                 self._rebuild_view(view, old_name, current.name)
         dynamic.forget(current.id)
@@ -327,6 +329,7 @@ class SchemaService:
             if current.is_view:
                 views.drop_view(current)
             else:
+                search.drop_storage(current)
                 with schema_editor() as editor:
                     for field in current.fields:
                         if columns.is_join_field(field):

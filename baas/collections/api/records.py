@@ -55,6 +55,7 @@ class RecordListView(ApiView):
             filter_text=request.query_params.get("filter"),
             sort_text=request.query_params.get("sort"),
             page=page,
+            search_text=request.query_params.get("search"),  # docs/search.md
         )
         return Response(envelope(page, render(target, found, request.query_params, call), total))
 

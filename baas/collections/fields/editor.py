@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 
 from baas.api.errors import field_error
+from baas.collections import search
 from baas.collections.fields.base import FieldError, FieldType, ModelContext
 from baas.collections.fields.text import coerce_text
 
@@ -16,6 +17,14 @@ class EditorField(FieldType):
 
     type = "editor"
     defaults = {"maxSize": 0, "convertURLs": False}
+
+    def normalize(self, field: dict[str, Any]) -> dict[str, Any]:
+        out = super().normalize(field)
+        search.normalize_option(field, out)
+        return out
+
+    def validate_options(self, field: dict[str, Any]) -> dict[str, FieldError]:
+        return search.option_errors(field)
 
     def model_field(self, field: dict[str, Any], ctx: ModelContext) -> models.Field:
         return models.TextField(default="")

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import models
 
 from baas.api.errors import field_error
+from baas.collections import search
 from baas.collections.fields import patterns
 from baas.collections.fields.base import FieldError, FieldType, ModelContext
 
@@ -27,8 +28,13 @@ class TextField(FieldType):
     type = "text"
     defaults = {"min": 0, "max": 0, "pattern": "", "autogeneratePattern": "", "primaryKey": False}
 
+    def normalize(self, field: dict[str, Any]) -> dict[str, Any]:
+        out = super().normalize(field)
+        search.normalize_option(field, out)
+        return out
+
     def validate_options(self, field: dict[str, Any]) -> dict[str, FieldError]:
-        errors: dict[str, FieldError] = {}
+        errors: dict[str, FieldError] = search.option_errors(field)
         for key in ("min", "max"):
             if not isinstance(field[key], int) or isinstance(field[key], bool) or field[key] < 0:
                 errors[key] = field_error(

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from baas.api.errors import BadRequest, Forbidden, NotFound, ValidationFailed, field_error
 from baas.api.listing import Page
 from baas.auth.context import AuthContext
+from baas.collections import search
 from baas.collections.columns import is_join_field
 from baas.collections.ddl import quote
 from baas.collections.models import Collection
@@ -58,16 +59,27 @@ class RecordService:
         filter_text: str | None,
         sort_text: str | None,
         page: Page,
+        search_text: str | None = None,
     ) -> tuple[list[dict[str, Any]], int | None]:
+        """``search_text``: full-text search (``baas.collections.search``), ranked by
+        relevance after the client's sort, before the default order."""
         _allowed(call, collection, "list")
         query = rules.list_query(collection, call.viewer, call.info(), filter_text, sort_text)
-        order = query.order
+        where, where_params = query.where, query.params
+        order, order_params = list(query.order), list(query.order_params)
+        if search_text:
+            found_search = search.compile_search(collection, search_text)
+            where, where_params = rules.combine(
+                (where, where_params), (found_search.where, found_search.params)
+            )
+            order.append(found_search.rank)
+            order_params += found_search.rank_params
         order_sql = ", ".join(
             [*order, f"{quote('t')}.{quote('id')}"] if order else self._default_order(collection)
         )
-        params = query.params + query.order_params
-        found = rows.fetch(collection, query.where, params, order_sql, page.per_page, page.offset)
-        total = None if page.skip_total else rows.count(collection, query.where, query.params)
+        params = where_params + order_params
+        found = rows.fetch(collection, where, params, order_sql, page.per_page, page.offset)
+        total = None if page.skip_total else rows.count(collection, where, where_params)
         return found, total
 
     def _default_order(self, collection: Collection) -> list[str]:
