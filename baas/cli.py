@@ -3,6 +3,7 @@
     baas serve [--http 127.0.0.1:8090] [--workers N]
     baas superuser upsert EMAIL PASSWORD | baas superuser delete EMAIL
     baas migrate | baas worker | baas --version
+    baas export OUT_DIR | baas import IN_DIR | baas import-pocketbase PB_DATA
 
 Every command takes ``--dir`` (and ``--hooksDir``); they become ``BAAS_DIR`` and
 ``BAAS_HOOKS_DIR`` before Django reads its settings, so every command sees the
@@ -91,6 +92,7 @@ def build_parser() -> Parser:
     worker.set_defaults(handler=cmd_worker)
 
     _add_superuser(commands, common)
+    _add_transfer(commands, common)
     return parser
 
 
@@ -106,6 +108,71 @@ def _add_superuser(commands: argparse._SubParsersAction, common: Parser) -> None
     delete = actions.add_parser("delete", parents=[common], help="delete a superuser")
     delete.add_argument("email")
     delete.set_defaults(handler=cmd_superuser_delete)
+
+
+def _add_transfer(commands: argparse._SubParsersAction, common: Parser) -> None:
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write collections, records and files to a directory (it holds secrets: "
+        "password hashes, token keys and token secrets)",
+    )
+    export.add_argument("out_dir", metavar="OUT_DIR", help="a new or empty directory")
+    export.set_defaults(handler=cmd_export)
+    load = commands.add_parser(
+        "import", parents=[common], help="load a `baas export` directory (upsert by id)"
+    )
+    load.add_argument("in_dir", metavar="IN_DIR")
+    load.set_defaults(handler=cmd_import)
+    pocketbase = commands.add_parser(
+        "import-pocketbase",
+        parents=[common],
+        help="load a PocketBase 0.23+ pb_data directory (read-only; upsert by id)",
+    )
+    pocketbase.add_argument("pb_data", metavar="PB_DATA")
+    pocketbase.set_defaults(handler=cmd_import_pocketbase)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _prepare_data(announce=False)
+    from baas.transfer.export import export
+    from baas.transfer.report import Report
+
+    report = Report()
+    export(Path(args.out_dir), report)
+    sys.stderr.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _prepare_data(announce=False)
+    from baas.transfer.importer import import_directory
+    from baas.transfer.report import Report
+
+    report = Report()
+    import_directory(Path(args.in_dir), report)
+    sys.stderr.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_import_pocketbase(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _prepare_data(announce=False)
+    from baas.transfer.pocketbase import import_pocketbase
+    from baas.transfer.report import Report
+
+    report = Report()
+    import_pocketbase(Path(args.pb_data), report)
+    sys.stderr.write(report.summary() + "\n")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
