@@ -201,7 +201,7 @@ def load() -> Config:
         redis_url=redis_url,
         s3=s3,
         allowed_hosts=env.list("BAAS_ALLOWED_HOSTS", default=["*"]),
-        hooks_dir=Path(hooks) if hooks else None,
+        hooks_dir=Path(hooks).resolve() if hooks else data_dir / "hooks",
         smtp=_read_smtp(env),
         sender=env.str("BAAS_SMTP_SENDER", default="noreply@example.com"),
         log_format=log_format,

@@ -23,6 +23,7 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 BAAS_PRODUCTION = CONFIG.production
 BAAS_DATA_DIR = CONFIG.data_dir
 BAAS_REDIS_URL = CONFIG.redis_url
+BAAS_HOOKS_DIR = CONFIG.hooks_dir
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "baas.settings_api",
     "baas.logs",
     "baas.backups",
+    "baas.hooks",
+    "baas.jobs",
     "baas.admin_ui",
     # OAuth2 providers and MFA building blocks for baas.auth (DESIGN §2).
     "allauth",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "baas.auth.middleware.AuthMiddleware",
+    "baas.hooks.middleware.HooksMiddleware",  # after auth: hooks see the caller
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",  # allauth's apps refuse to load without it
 ]
@@ -184,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "baas.storage.sweep_orphans": {"task": "baas.storage.sweep_orphans", "schedule": 3600.0},
     # baas.backups: starts the cron jobs due this minute (scheduled backups, logs cleanup).
     "baas.backups.tick": {"task": "baas.backups.tick", "schedule": 30.0},
+    "baas.jobs.tick": {"task": "baas.jobs.tick", "schedule": 15.0},  # scheduled jobs (baas.jobs)
 }
 # Backups (baas.backups): archives, unless backups.s3 is enabled; also its lock and temp files.
 BAAS_BACKUPS_DIR = CONFIG.data_dir / "backups"

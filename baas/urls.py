@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/", include("baas.logs.urls")),
     path("api/", include("baas.backups.api.urls")),
     path("api/x/", include("baas.admin_ui.api.urls")),
+    path("api/hooks/", include("baas.hooks.urls")),
+    path("api/", include("baas.jobs.urls")),
     path("_/", include("baas.admin_ui.urls")),
     # Last: anything else under /api/ is the envelope's 404, even with BAAS_DEBUG on
     # (Django's debug 404 page is HTML).

@@ -1,0 +1,22 @@
+"""Celery tasks of scheduled jobs: the tick (``CELERY_BEAT_SCHEDULE``) and one run."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="baas.jobs.tick", ignore_result=True)
+def tick() -> list[str]:
+    from baas.jobs.service import run_due
+
+    return run_due()
+
+
+@shared_task(name="baas.jobs.run", ignore_result=True)
+def run(job_id: str) -> None:
+    from baas.jobs.models import Job
+    from baas.jobs.service import run_job
+
+    job = Job.objects.filter(pk=job_id).first()
+    if job is not None:
+        run_job(job)
