@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "baas.settings_api",
     "baas.logs",
     "baas.backups",
+    "baas.webhooks",
     "baas.hooks",
     "baas.jobs",
     "baas.admin_ui",
@@ -188,6 +189,7 @@ CELERY_BEAT_SCHEDULE = {
     "baas.storage.sweep_orphans": {"task": "baas.storage.sweep_orphans", "schedule": 3600.0},
     # baas.backups: starts the cron jobs due this minute (scheduled backups, logs cleanup).
     "baas.backups.tick": {"task": "baas.backups.tick", "schedule": 30.0},
+    "baas.webhooks.resume": {"task": "baas.webhooks.resume", "schedule": 60.0},  # baas.webhooks
     "baas.jobs.tick": {"task": "baas.jobs.tick", "schedule": 15.0},  # scheduled jobs (baas.jobs)
 }
 # Backups (baas.backups): archives, unless backups.s3 is enabled; also its lock and temp files.
