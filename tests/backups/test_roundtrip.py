@@ -40,22 +40,34 @@ def restore_and_wait(live: Instance, key: str, ready: Any, token: str | None = N
 
     ``token``: the superuser token valid in the restored data (if not the current one).
     """
+    old = workers(live)
     ok(live.api("POST", f"/api/backups/{key}/restore"), 204)
     live.token = token or live.token
     wait_for(ready, 60, f"the restore of {key}", interval=0.25)
-    settled(live)
+    settled(live, old)
 
 
-def settled(live: Instance, runs: int = 6) -> None:
-    """Old workers answer 503 until granian has stopped them (a few seconds): wait for a
-    run of answers from new ones (each request on a new connection)."""
+def workers(live: Instance) -> set[int]:
+    """The pids of the server's worker processes (granian's children)."""
+    pid = live.server.process.pid
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            found |= {int(child) for child in children.read().split()}
+    return found
+
+
+def settled(live: Instance, old: set[int], runs: int = 3) -> None:
+    """Old workers answer 503 until granian has stopped them: wait until every worker
+    that ran before the restore is gone, then for a run of answers from new ones."""
+    wait_for(lambda: not old & workers(live), 60, "the old workers to stop", interval=0.2)
     streak = [0]
 
     def answered() -> bool:
         streak[0] = streak[0] + 1 if live.api("GET", "/api/health").status_code == 200 else 0
         return streak[0] >= runs
 
-    wait_for(answered, 30, "the old workers to stop", interval=0.2)
+    wait_for(answered, 30, "the new workers to answer", interval=0.2)
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,10 @@ def fetch(
     order: str = "",
     limit: int | None = None,
     offset: int = 0,
+    lock: bool = False,
 ) -> list[Row]:
+    """``lock``: inside a transaction, lock the rows read (``FOR UPDATE`` on PostgreSQL;
+    SQLite's IMMEDIATE transactions already hold the database's write lock)."""
     sql = f"SELECT {select_list(collection)} FROM {quote(naming.table_name(collection.id))} AS {quote('t')}"
     if where:
         sql += f" WHERE {where}"
@@ -80,6 +83,8 @@ def fetch(
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         args += [limit, offset]
+    if lock and connection.vendor == "postgresql":
+        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         rows = [decode(collection, raw) for raw in cursor.fetchall()]
@@ -97,10 +102,14 @@ def count(collection: Collection, where: str = "", params: list[Any] | None = No
 
 
 def fetch_one(
-    collection: Collection, record_id: str, where: str = "", params: list[Any] | None = None
+    collection: Collection,
+    record_id: str,
+    where: str = "",
+    params: list[Any] | None = None,
+    lock: bool = False,
 ) -> Row | None:
     condition = f"{quote('t')}.{quote('id')} = %s"
     if where:
         condition += f" AND ({where})"
-    rows = fetch(collection, condition, [record_id, *(params or [])])
+    rows = fetch(collection, condition, [record_id, *(params or [])], lock=lock)
     return rows[0] if rows else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 
-from baas.api.errors import BadRequest, Forbidden, NotFound, ValidationFailed, field_error
+from baas.api.errors import ApiError, BadRequest, Forbidden, NotFound, ValidationFailed, field_error
 from baas.api.listing import Page
 from baas.auth.context import AuthContext
 from baas.collections import search
@@ -20,6 +21,91 @@ from baas.collections.records.payload import Submission
 from baas.collections.records.steps import WRITE_STEPS
 
 UNSUPPORTED = "Unsupported collection type."
+T = TypeVar("T")
+# A write that finds its row or its collection changed under it starts again (``_Stale``).
+ATTEMPTS = 5
+CONTENDED = "The record kept changing while this write was made. Please try again."
+
+
+class _Stale(Exception):
+    """Inside the write's transaction, the row or the collection's schema is not what the
+    write was prepared from: a concurrent write or schema change got in first."""
+
+
+def _lock_schema(collection: Collection, compare: bool = True) -> None:
+    """Inside a write's transaction: the collection still has the schema the write used.
+
+    PostgreSQL: a share lock on the collection row, so a schema change (which locks it
+    FOR UPDATE) waits for the write and the write for it. SQLite: the IMMEDIATE
+    transaction already serialises writers.
+    """
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT schema_version FROM {quote('_collections')} WHERE id = %s{share}",
+            [collection.id],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise NotFound()
+    if compare and found[0] != collection.schema_version:
+        raise _Stale()
+
+
+def _retrying(
+    collection: Collection,
+    attempt: Callable[[Collection, bool], T],
+    submission: Submission | None = None,
+) -> T:
+    """Run one write attempt; again, with the collection read afresh, while it was stale.
+
+    Attempts are optimistic (``locked`` False: prepared from unlocked reads, uploads
+    outside the transaction). The last one is not: it runs in one transaction that
+    takes the collection's and the row's locks before it reads, so a record under
+    constant concurrent writes is still written, in turn.
+
+    A database error is a stale schema too when the collection's schema version moved
+    meanwhile (a column the attempt read or wrote was dropped or renamed: SQLite says
+    "no such column", PostgreSQL "column does not exist"); otherwise it is raised.
+    """
+    for number in range(1, ATTEMPTS + 1):
+        locked = number == ATTEMPTS
+        try:
+            # Inside an outer transaction (a batch) the attempt gets a savepoint, so a
+            # failed statement leaves the transaction usable (PostgreSQL aborts it).
+            if locked or connection.in_atomic_block:
+                with transaction.atomic():
+                    if locked:  # the schema cannot change under this attempt
+                        _lock_schema(collection, compare=False)
+                        collection = _reloaded(collection)
+                    return attempt(collection, locked)
+            return attempt(collection, locked)
+        except _Stale:
+            pass
+        except DatabaseError as exc:
+            if (
+                isinstance(exc, DataError)
+                or _schema_version(collection) == collection.schema_version
+            ):
+                raise
+        collection = _reloaded(collection)
+        for files in submission.files.values() if submission else []:
+            for file in files:
+                file.seek(0)
+    raise ApiError(CONTENDED, status=409)
+
+
+def _reloaded(collection: Collection) -> Collection:
+    fresh = Collection.objects.filter(pk=collection.pk).first()
+    if fresh is None:
+        raise NotFound()
+    return fresh
+
+
+def _schema_version(collection: Collection) -> int | None:
+    return (
+        Collection.objects.filter(pk=collection.pk).values_list("schema_version", flat=True).first()
+    )
 
 
 @dataclass
@@ -133,6 +219,13 @@ class RecordService:
         _allowed(call, collection, "create")
         if collection.rule("createRule") is None and not call.viewer.is_superuser:
             raise rules.Forbidden(rules.SUPERUSERS_ONLY)
+        return _retrying(
+            collection, lambda c, _locked: self._create_once(c, submission, call), submission
+        )
+
+    def _create_once(
+        self, collection: Collection, submission: Submission, call: Call
+    ) -> dict[str, Any]:
         row, body, errors = writes.prepare_row(collection, submission, None)
         auth_fields.apply_password_fields(collection, submission, row, None, errors)
         auth_fields.apply_auth_rules(collection, submission, row, None, call.viewer, False, errors)
@@ -144,6 +237,7 @@ class RecordService:
             if errors:
                 raise ValidationFailed("Failed to create record.", errors)
             with transaction.atomic():
+                _lock_schema(collection)
                 self._insert(collection, row, body, call)
         except BaseException:
             for step in WRITE_STEPS:
@@ -176,7 +270,25 @@ class RecordService:
         if collection.is_view:
             raise BadRequest(UNSUPPORTED)
         _allowed(call, collection, "update")
-        existing = self._locked(collection, record_id)
+        return _retrying(
+            collection,
+            lambda c, locked: self._update_once(c, record_id, submission, call, locked),
+            submission,
+        )
+
+    def _update_once(
+        self,
+        collection: Collection,
+        record_id: str,
+        submission: Submission,
+        call: Call,
+        locked: bool = False,
+    ) -> dict[str, Any]:
+        """Prepared from an unlocked read (uploads are stored outside the transaction);
+        written only if, under the row lock, the row is still what it was prepared from."""
+        existing = rows.fetch_one(collection, record_id, lock=locked)
+        if existing is None:
+            raise NotFound()
         row, body, errors = writes.prepare_row(collection, submission, existing)
         if submission.files:
             # Checked before any upload is stored, so a refused request stores nothing;
@@ -192,6 +304,9 @@ class RecordService:
             for step in WRITE_STEPS:
                 step.prepare(collection, submission, row, existing, errors)
             with transaction.atomic():
+                _lock_schema(collection)
+                if rows.fetch_one(collection, record_id, lock=True) != existing:
+                    raise _Stale()
                 self._check_update_rule(collection, record_id, call, body)
                 errors = {**writes.validate_row(collection, row, set(body), False), **errors}
                 self._check_relations(collection, row, set(body), errors)
@@ -230,12 +345,6 @@ class RecordService:
         where, params = rules.compile_rule(collection, manage_rule, call.info(body))
         return rows.fetch_one(collection, record_id, where, params) is not None
 
-    def _locked(self, collection: Collection, record_id: str) -> dict[str, Any]:
-        row = rows.fetch_one(collection, record_id)
-        if row is None:
-            raise NotFound()
-        return row
-
     def _check_relations(
         self, collection: Collection, row: dict[str, Any], touched: set[str], errors: dict[str, Any]
     ) -> None:
@@ -254,9 +363,14 @@ class RecordService:
     def delete_record(self, collection: Collection, record_id: str, call: Call) -> None:
         if collection.is_view:
             raise BadRequest(UNSUPPORTED)
-        with transaction.atomic():
-            row = self.get_record(collection, record_id, call, rule_name="deleteRule")
-            self._delete_cascading(collection, row, set())
+
+        def delete(current: Collection, _locked: bool) -> None:
+            with transaction.atomic():
+                _lock_schema(current)
+                row = self.get_record(current, record_id, call, rule_name="deleteRule")
+                self._delete_cascading(current, row, set())
+
+        _retrying(collection, delete)
 
     def _delete_cascading(
         self, collection: Collection, row: dict[str, Any], seen: set[tuple[str, str]]
