@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic.base import RedirectView
 
 from baas.admin_ui.views import auth, auth_options, collections, preview, records, settings
+from baas.admin_ui.views.jobs import job_action, job_edit, jobs_page
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/_/collections")),
@@ -42,4 +43,7 @@ urlpatterns = [
     path("logs", settings.logs_page),
     path("logs/clear", settings.logs_clear),
     path("logs/<str:log_id>", settings.log_detail),
+    path("jobs", jobs_page),
+    path("jobs/<str:job_id>", job_edit),
+    path("jobs/<str:job_id>/<str:action>", job_action),
 ]
