@@ -1,6 +1,7 @@
 # make run   set up (first time only) and serve on http://127.0.0.1:8090
 # make test  set up, lint, type-check, then the suite on SQLite and on PostgreSQL
 # make lint / make fmt
+# make test-deploy  the production set-up of deploy/ on loopback (nginx, PostgreSQL, Redis, S3; ~2 min)
 # make bench pocketbase vs baas side by side on loopback (~20 min; bench/README.md)
 #
 # Needs only Python 3.11+, make and git. The install step reruns only when
@@ -16,7 +17,7 @@ PG_TEST_ENV := DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
 	REDIS_URL=redis://127.0.0.1:6379/15 \
 	BAAS_SECRET_KEY=test-only-secret-7c4e1a9b3f6d2e8a5c0b7d4f1e9a3c6b
 # e.g. make test-sqlite PYTEST_ARGS="-x tests/foundation"; the slowest tests are listed to keep CI quick.
-PYTEST_ARGS ?= -q --durations=10
+PYTEST_ARGS ?= -q --durations=10 --ignore=tests/deploy
 # The SQLite run: embedded mode, whatever the calling shell has set.
 SQLITE_TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u BAAS_SECRET_KEY -u BAAS_DIR
 
@@ -57,6 +58,11 @@ $(CHROMIUM):
 test: lint | $(CHROMIUM)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# Its own CI step (.ci/run), after make test: always PostgreSQL; installs Debian's nginx if missing.
+.PHONY: test-deploy
+test-deploy: setup
+	$(PG_TEST_ENV) timeout 900 $(BIN)/python -m pytest -q tests/deploy
 
 # Not part of `make test`: timed, and needs the machine to itself. BENCH_ARGS=--quick for a short pass.
 bench: setup
