@@ -42,6 +42,32 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    """Delivery policy of baas.webhooks (BAAS_WEBHOOK_*)."""
+
+    backoff: float = 10.0  # seconds after the first failure; doubles each time
+    backoff_max: float = 3600.0
+    max_attempts: int = 8
+    timeout: float = 10.0  # per attempt
+
+
+@dataclass(frozen=True)
+class PushConfig:
+    """Push credentials of baas.push (BAAS_FCM_*, BAAS_APNS_*); empty = that service off."""
+
+    fcm_project_id: str = ""
+    fcm_credentials: str = ""  # the service account JSON (its text, or a file path)
+    fcm_endpoint: str = "https://fcm.googleapis.com"
+    apns_key_id: str = ""
+    apns_team_id: str = ""
+    apns_key: str = ""  # the .p8 signing key (PEM text, or a file path)
+    apns_topic: str = ""  # the app's bundle id
+    apns_endpoint: str = "https://api.push.apple.com"
+    apns_ca_file: str = ""  # a CA bundle to trust instead of the system's (tests)
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     debug: bool
@@ -56,6 +82,9 @@ class Config:
     sender: str = "noreply@example.com"
     # Log lines: "text" (default) or "json", one object per line (baas.backups.jsonlog).
     log_format: str = "text"
+    # baas.webhooks delivery policy and baas.push credentials.
+    webhooks: WebhookConfig = WebhookConfig()
+    push: PushConfig = PushConfig()
 
     @property
     def production(self) -> bool:
@@ -127,6 +156,51 @@ def _read_smtp(env: environ.Env) -> SmtpConfig | None:
         password=env.str("BAAS_SMTP_PASSWORD", default=""),
         tls=env.bool("BAAS_SMTP_TLS", default=port != 25),
     )
+
+
+def _read_webhooks(env: environ.Env) -> WebhookConfig:
+    try:
+        return WebhookConfig(
+            backoff=env.float("BAAS_WEBHOOK_BACKOFF", default=10.0),
+            backoff_max=env.float("BAAS_WEBHOOK_BACKOFF_MAX", default=3600.0),
+            max_attempts=env.int("BAAS_WEBHOOK_MAX_ATTEMPTS", default=8),
+            timeout=env.float("BAAS_WEBHOOK_TIMEOUT", default=10.0),
+        )
+    except ValueError:
+        raise ConfigError(
+            "BAAS_WEBHOOK_BACKOFF, _BACKOFF_MAX, _TIMEOUT (seconds) and _MAX_ATTEMPTS: "
+            "expected numbers."
+        ) from None
+
+
+def _text_or_file(value: str) -> str:
+    """A credential given inline or as the path of a file holding it."""
+    if value and not value.lstrip().startswith(("{", "-----")) and Path(value).is_file():
+        return Path(value).read_text()
+    return value
+
+
+def _read_push(env: environ.Env) -> PushConfig:
+    push = PushConfig(
+        fcm_project_id=env.str("BAAS_FCM_PROJECT_ID", default=""),
+        fcm_credentials=_text_or_file(env.str("BAAS_FCM_CREDENTIALS", default="")),
+        fcm_endpoint=env.str("BAAS_FCM_ENDPOINT", default=PushConfig.fcm_endpoint),
+        apns_key_id=env.str("BAAS_APNS_KEY_ID", default=""),
+        apns_team_id=env.str("BAAS_APNS_TEAM_ID", default=""),
+        apns_key=_text_or_file(env.str("BAAS_APNS_KEY", default="")),
+        apns_topic=env.str("BAAS_APNS_TOPIC", default=""),
+        apns_endpoint=env.str("BAAS_APNS_ENDPOINT", default=PushConfig.apns_endpoint),
+        apns_ca_file=env.str("BAAS_APNS_CA_FILE", default=""),
+    )
+    if bool(push.fcm_project_id) != bool(push.fcm_credentials):
+        raise ConfigError("BAAS_FCM_PROJECT_ID and BAAS_FCM_CREDENTIALS: set both or neither.")
+    apns = [push.apns_key_id, push.apns_team_id, push.apns_key, push.apns_topic]
+    if any(apns) and not all(apns):
+        raise ConfigError(
+            "BAAS_APNS_KEY_ID, BAAS_APNS_TEAM_ID, BAAS_APNS_KEY and BAAS_APNS_TOPIC: "
+            "set all four or none."
+        )
+    return push
 
 
 def _check_data_dir(data_dir: Path) -> Path:
@@ -205,4 +279,6 @@ def load() -> Config:
         smtp=_read_smtp(env),
         sender=env.str("BAAS_SMTP_SENDER", default="noreply@example.com"),
         log_format=log_format,
+        webhooks=_read_webhooks(env),
+        push=_read_push(env),
     )

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 BAAS_PRODUCTION = CONFIG.production
 BAAS_DATA_DIR = CONFIG.data_dir
 BAAS_REDIS_URL = CONFIG.redis_url
+BAAS_WEBHOOKS = CONFIG.webhooks  # baas.webhooks delivery policy
+BAAS_PUSH = CONFIG.push  # baas.push credentials (FCM, APNs)
 BAAS_HOOKS_DIR = CONFIG.hooks_dir
 
 INSTALLED_APPS = [

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from baas.api.errors import ApiError, BadRequest, Forbidden, ValidationFailed
-from baas.auth import records, tokens
+from baas.auth import records, signals, tokens
 from baas.auth.context import AuthContext
 from baas.auth.ratelimit import client_ip
 from baas.collections.models import Collection
@@ -157,4 +157,6 @@ def sign_in(
     check_auth_rule(collection, record, request)
     mfa_step(collection, record, method, mfa_id, request)
     note_origin(collection, record, request)
-    return tokens.issue(collection, record)
+    token = tokens.issue(collection, record)
+    signals.emit_signed_in(collection, record, method)  # after commit (baas.webhooks)
+    return token

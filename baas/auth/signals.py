@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.dispatch import Signal
+
 from baas.collections.models import Collection
 
 # system collections that point at an auth record through collectionRef/recordRef
@@ -26,3 +29,18 @@ def on_record_changed(
         for row in records.find_where(side, collectionRef=collection.id, recordRef=record["id"]):
             records.delete(side, row["id"])
     SecondFactor.objects.filter(collection_id=collection.id, record_id=record["id"]).delete()
+
+
+# kwargs: collection, record (full row), method ("password", "otp", "oauth2", …)
+signed_in = Signal()
+
+
+def emit_signed_in(collection: Collection, record: dict[str, Any], method: str) -> None:
+    """A successful sign-in, announced once its transaction commits (baas.webhooks)."""
+    snapshot = dict(record)
+    transaction.on_commit(
+        lambda: signed_in.send(
+            sender=Collection, collection=collection, record=snapshot, method=method
+        ),
+        robust=True,
+    )

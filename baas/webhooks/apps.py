@@ -10,6 +10,9 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from baas.collections.records.events import record_changed
-        from baas.webhooks.events import on_record_changed
+        from baas.webhooks.events import on_record_changed, on_signed_in
 
         record_changed.connect(on_record_changed, dispatch_uid="baas_webhooks_records")
+        from baas.auth.signals import signed_in
+
+        signed_in.connect(on_signed_in, dispatch_uid="baas_webhooks_signed_in")

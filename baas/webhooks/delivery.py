@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from baas.config import WebhookConfig
 from baas.webhooks import signing
 from baas.webhooks.models import Attempt, Delivery
 
@@ -32,20 +33,18 @@ log = logging.getLogger("baas.webhooks")
 
 USER_AGENT = "baas-webhooks/1"
 EXCERPT = 1000  # characters of the receiver's answer kept in the log
+EMBEDDED_THREADS = 4  # attempts in flight at once in an embedded process
 
 
-def option(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
-
-
-def max_attempts() -> int:
-    return int(option("BAAS_WEBHOOK_MAX_ATTEMPTS", 8))
+def policy() -> WebhookConfig:
+    found = getattr(settings, "BAAS_WEBHOOKS", None)
+    return found if isinstance(found, WebhookConfig) else WebhookConfig()
 
 
 def backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1, 2, …): base·2^(n-1)."""
-    base = option("BAAS_WEBHOOK_BACKOFF", 10.0)
-    return min(option("BAAS_WEBHOOK_BACKOFF_MAX", 3600.0), base * 2 ** (attempt - 1))
+    conf = policy()
+    return float(min(conf.backoff_max, conf.backoff * 2 ** (attempt - 1)))
 
 
 def enqueue_delivery(
@@ -87,7 +86,7 @@ def attempt(delivery_id: str) -> float | None:
         {
             "id": delivery.id,
             "event": delivery.event,
-            "created": _wire(delivery.created),
+            "created": wire(delivery.created),
             "data": delivery.payload,
         }
     )
@@ -96,7 +95,7 @@ def attempt(delivery_id: str) -> float | None:
     status_code, error, excerpt = _post(delivery, body)
     duration_ms = int((time.monotonic() - clock) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    retry_in = None if ok or number >= max_attempts() else backoff(number)
+    retry_in = None if ok or number >= policy().max_attempts else backoff(number)
     Attempt.objects.create(
         delivery=delivery,
         number=number,
@@ -113,7 +112,7 @@ def attempt(delivery_id: str) -> float | None:
 
 def _claim(delivery_id: str) -> Delivery | None:
     now = timezone.now()
-    lease = now + timedelta(seconds=option("BAAS_WEBHOOK_TIMEOUT", 10.0) + 30)
+    lease = now + timedelta(seconds=policy().timeout + 30)
     free = Delivery.objects.filter(id=delivery_id, status=Delivery.PENDING).exclude(
         locked_until__gt=now
     )
@@ -131,7 +130,7 @@ def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str]:
         signing.HEADER: signing.sign(delivery.secret, body),
     }
     try:
-        with httpx.Client(timeout=option("BAAS_WEBHOOK_TIMEOUT", 10.0)) as client:
+        with httpx.Client(timeout=policy().timeout) as client:
             answer = client.post(delivery.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:EXCERPT], ""
@@ -180,7 +179,7 @@ def _submit(delivery_id: str) -> None:
     with _pool_lock:
         _timers.discard(threading.current_thread())  # type: ignore[arg-type]
         if _pool is None:
-            workers = int(option("BAAS_WEBHOOK_THREADS", 4))
+            workers = EMBEDDED_THREADS
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baas-webhook")
         pool = _pool
     pool.submit(_run_embedded, delivery_id)
@@ -228,14 +227,14 @@ def describe(delivery: Delivery) -> dict[str, Any]:
         "payload": delivery.payload,
         "status": delivery.status,
         "attempts": delivery.attempts,
-        "nextAttemptAt": _wire(delivery.next_attempt_at),
+        "nextAttemptAt": wire(delivery.next_attempt_at),
         "replayOf": delivery.replay_of,
-        "created": _wire(delivery.created),
-        "updated": _wire(delivery.updated),
+        "created": wire(delivery.created),
+        "updated": wire(delivery.updated),
         "log": [
             {
                 "attempt": a.number,
-                "started": _wire(a.started),
+                "started": wire(a.started),
                 "durationMs": a.duration_ms,
                 "statusCode": a.status_code,
                 "error": a.error,
@@ -247,5 +246,5 @@ def describe(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def _wire(value: datetime | None) -> str:
+def wire(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z" if value else ""

@@ -53,16 +53,13 @@ def fire_record_event(collection: Collection, action: str, record: dict[str, Any
 def fire_auth_event(
     event: str, collection: Collection, record: dict[str, Any], extra: dict[str, Any]
 ) -> list[str]:
-    """``auth.signin`` and the like: queued once the transaction commits."""
-
-    def fire() -> None:
-        for hook in matching(collection, event):
-            if hook.filter and not passes(hook, collection, record):
-                continue
-            _enqueue(hook, event, collection, record, extra)
-
-    transaction.on_commit(fire, robust=True)
-    return []
+    """``auth.signin`` and the like (sent after commit); the delivery ids."""
+    ids = []
+    for hook in matching(collection, event):
+        if hook.filter and not passes(hook, collection, record):
+            continue
+        ids.append(_enqueue(hook, event, collection, record, extra))
+    return ids
 
 
 def _enqueue(
