@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "baas.settings_api",
     "baas.logs",
     "baas.backups",
+    "baas.openapi",
     "baas.webhooks",
     "baas.hooks",
     "baas.jobs",

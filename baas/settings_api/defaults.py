@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "superuserIPs": [],
     # Ours, beyond the peer (an extra key the SDKs ignore): allowed CORS origins.
     "cors": {"allowedOrigins": ["*"]},
+    "openapi": {"public": False},  # ours: guests may read /api/openapi.json (baas.openapi)
 }
 
 # Write-only values: stored, never returned (wire-api §7.3 marks them with *).

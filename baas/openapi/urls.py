@@ -1,0 +1,5 @@
+from django.urls import path
+
+from baas.openapi import views
+
+urlpatterns = [path("openapi.json", views.OpenApiView.as_view())]
