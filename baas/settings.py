@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "baas.settings_api",
     "baas.logs",
     "baas.backups",
+    "baas.graphql",  # /api/graphql (docs/graphql.md)
     "baas.openapi",
     "baas.webhooks",
     "baas.hooks",

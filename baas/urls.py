@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("baas.settings_api.urls")),
     path("api/", include("baas.logs.urls")),
     path("api/", include("baas.backups.api.urls")),
+    path("api/", include("baas.graphql.urls")),
     path("api/", include("baas.openapi.urls")),
     path("api/", include("baas.webhooks.api.urls")),
     path("api/x/", include("baas.admin_ui.api.urls")),

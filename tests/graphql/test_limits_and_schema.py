@@ -1,0 +1,141 @@
+"""Depth and complexity limits, bad requests (never a 500), introspection, schema rebuilds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from tests.graphql.conftest import World
+
+
+def nested(depth: int) -> str:
+    inner = "id"
+    for _ in range(depth):
+        inner = f"posts_via_tags {{ tags {{ {inner} }} }}"
+    return "{ tagsList { items { " + inner + " } } }"
+
+
+def test_depth_limit(world: World) -> None:
+    with override_settings(BAAS_GRAPHQL_MAX_DEPTH=7, BAAS_GRAPHQL_MAX_COMPLEXITY=10**9):
+        response = world.gql(nested(3), world.cast.superuser)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("The query is too deep: 9 levels")
+    with override_settings(BAAS_GRAPHQL_MAX_DEPTH=7, BAAS_GRAPHQL_MAX_COMPLEXITY=10**9):
+        assert world.gql(nested(2), world.cast.superuser).status_code == 200
+
+
+def test_depth_counts_through_fragments(world: World) -> None:
+    query = """
+      { tagsList { items { ...T } } }
+      fragment T on Tags { posts_via_tags { tags { posts_via_tags { id } } } }
+    """
+    with override_settings(BAAS_GRAPHQL_MAX_DEPTH=4, BAAS_GRAPHQL_MAX_COMPLEXITY=10**9):
+        response = world.gql(query, world.cast.superuser)
+    assert response.status_code == 400
+    assert "too deep: 6 levels" in response.json()["errors"][0]["message"]
+
+
+def test_complexity_limit_counts_pages_and_relations(world: World) -> None:
+    query = "query ($n: Int) { postsList(perPage: $n) { items { id title tags { id } } } }"
+    with override_settings(BAAS_GRAPHQL_MAX_COMPLEXITY=1000):
+        small = world.gql(query, None, n=10)
+        big = world.gql(query, None, n=100)
+        aliases = world.gql(
+            "{ " + " ".join(f"a{i}: postsList {{ totalItems }}" for i in range(600)) + " }"
+        )
+    assert small.status_code == 200
+    assert big.status_code == 400
+    assert big.json()["errors"][0]["message"].startswith("The query is too complex")
+    assert aliases.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"query": ""},
+        {"query": 42},
+        {"query": "{"},
+        {"query": "{ nope }"},
+        {"query": "{ postsList { items { id } } }", "variables": [1]},
+        {
+            "query": "query ($n: Int) { postsList(perPage: $n) { totalItems } }",
+            "variables": {"n": "x"},
+        },
+        {"query": "query A { postsList { totalItems } } query B { tagsList { totalItems } }"},
+        {"query": "subscription { posts { action } }"},
+        {"query": "{ postsList { totalItems } }", "operationName": 3},
+        {"query": "{ a" * 20000},
+    ],
+)
+def test_bad_requests_are_clean_errors(world: World, body: Any) -> None:
+    response = world.api.post("/api/graphql", json=body)
+    assert response.status_code in (200, 400), response.content
+    assert response.json()["errors"][0]["message"]
+
+
+def test_invalid_json_body_is_a_400(world: World) -> None:
+    response = world.api.client.post("/api/graphql", "{nope", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_introspection_is_for_superusers(world: World) -> None:
+    query = "{ __schema { queryType { name } } }"
+    assert world.gql(query, world.cast.owner).status_code == 400
+    assert world.data(query, world.cast.superuser)["__schema"]["queryType"]["name"] == "Query"
+    assert world.data("{ __typename }", world.cast.owner) == {"__typename": "Query"}
+
+
+def test_schema_is_rebuilt_after_a_collection_change(world: World) -> None:
+    root = world.cast.superuser
+    url = "/api/collections/tags"
+    assert world.gql("{ tagsList { items { color } } }", root).status_code == 400
+    fields = world.api.get(url, token=root).json()["fields"]
+    fields.append({"name": "color", "type": "text"})
+    assert world.api.patch(url, json={"fields": fields}, token=root).status_code == 200
+    found = world.data('{ tagsList(sort: "label") { items { label color } } }', root)
+    assert found["tagsList"]["items"][0] == {"label": "private", "color": ""}
+    # a rule change takes effect at once
+    assert world.data("{ tagsList { totalItems } }")["tagsList"]["totalItems"] == 1
+    response = world.api.patch(url, json={"listRule": "public = false"}, token=root)
+    assert response.status_code == 200
+    assert world.data("{ tagsList { items { label } } }")["tagsList"]["items"] == [
+        {"label": "private"}
+    ]
+    # a new collection appears, a deleted one goes
+    made = world.api.post(
+        "/api/collections",
+        json={"name": "fresh", "listRule": "", "fields": [{"name": "x", "type": "text"}]},
+        token=root,
+    )
+    assert made.status_code == 200
+    assert world.data("{ freshList { totalItems } }") == {"freshList": {"totalItems": 0}}
+    assert world.api.delete("/api/collections/fresh", token=root).status_code == 204
+    assert world.gql("{ freshList { totalItems } }").status_code == 400
+
+
+def test_api_key_scope_applies(world: World) -> None:
+    """An API key (a superuser with a scope) cannot list what its scope excludes."""
+    from baas.api.errors import Forbidden
+    from baas.auth.context import ApiKeyScope, AuthContext
+    from baas.collections.models import SUPERUSERS_ID, Collection
+    from baas.collections.records.service import Call
+    from baas.graphql import execution
+
+    viewer = AuthContext(
+        record={"id": "key"},
+        collection=Collection.objects.get(id=SUPERUSERS_ID),
+        api_key=True,
+        scopes=ApiKeyScope(frozenset({"tags"}), frozenset({"list", "view"})),
+    )
+    prepared = execution.prepare(
+        "{ tagsList { totalItems } postsList { totalItems } }", None, None, viewer
+    )
+    result = execution.run(prepared, Call(viewer=viewer))
+    assert result["data"] == {"tagsList": {"totalItems": 2}, "postsList": None}
+    assert (
+        result["errors"][0]["message"]
+        == Forbidden("The API key is not allowed to perform this action.").message
+    )
