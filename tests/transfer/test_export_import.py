@@ -9,13 +9,17 @@ throwaway cluster of the test's own (tests/reliability/outage_services.py).
 
 from __future__ import annotations
 
+import io
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from PIL import Image
 
 from tests import services
 from tests.reliability.live import PASSWORD, SUPERUSER, Instance, instance
@@ -136,3 +140,36 @@ def test_export_refuses_a_directory_that_is_not_empty(source: tuple, tmp_path: P
     assert done.returncode == 1 and "is not empty" in done.stderr
     assert missing.returncode == 1 and "collections.json is missing" in missing.stderr
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_files_go_through_the_storage_adapter_to_s3(
+    source: tuple, s3_server: Any, tmp_path: Path
+) -> None:
+    exported, answers, made = source
+    bucket = f"import-{uuid.uuid4().hex[:8]}"
+    client = s3_server.client()
+    client.create_bucket(Bucket=bucket)
+    env = {
+        "BAAS_S3_ENDPOINT": s3_server.endpoint,
+        "BAAS_S3_BUCKET": bucket,
+        "BAAS_S3_ACCESS_KEY": s3_server.access_key,
+        "BAAS_S3_SECRET_KEY": s3_server.secret_key,
+        "BAAS_SECRET_KEY": SECRET,
+    }
+    with instance(tmp_path, start=False, **env) as live:
+        _run(live, "import", str(exported))
+        files = {k: v for k, v in _tree(exported).items() if k.startswith("files/")}
+        for name, data in files.items():
+            key = name.removeprefix("files/")
+            assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == data
+        _run(live, "export", str(tmp_path / "from-s3"))
+        assert _tree(tmp_path / "from-s3") == _tree(exported)
+        live.start()
+        first = next(p for p in answers["posts_super"]["items"] if p["id"] == made.ids["p1"])
+        with live.client() as http:
+            thumb = http.get(
+                f"/api/files/posts/{first['id']}/{first['cover']}", params={"thumb": "50x50"}
+            )
+        assert thumb.status_code == 200
+        with Image.open(io.BytesIO(thumb.content)) as image:
+            assert image.size == (50, 50)
