@@ -19,9 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.reliability.live import Instance, instance
+from tests.reliability.live import Instance
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -33,49 +31,6 @@ EXCLUDED = [  # operation ids
     "collections_create",
     "settings_update",
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with instance(tmp_path_factory.mktemp("schemathesis")) as live:
-        live.sign_in_superuser()
-        _world(live)
-        yield live
-
-
-def _world(live: Instance) -> None:
-    collections = [
-        {
-            "name": "posts",
-            "listRule": "published = true || author = @request.auth.id",
-            "viewRule": "published = true || author = @request.auth.id",
-            "createRule": "@request.auth.id != ''",
-            "updateRule": "author = @request.auth.id",
-            "deleteRule": "author = @request.auth.id",
-            "fields": [
-                {"name": "title", "type": "text", "required": True, "max": 200},
-                {"name": "views", "type": "number"},
-                {"name": "published", "type": "bool"},
-                {"name": "kind", "type": "select", "values": ["news", "blog"]},
-                {"name": "tags", "type": "select", "values": ["a", "b"], "maxSelect": 2},
-                {"name": "author", "type": "relation", "collectionId": "_pb_users_auth_"},
-                {"name": "meta", "type": "json"},
-                {"name": "day", "type": "date"},
-                {"name": "where", "type": "geoPoint"},
-                {"name": "created", "type": "autodate"},
-            ],
-        },
-        {"name": "vault", "fields": [{"name": "n", "type": "number"}]},
-    ]
-    for body in collections:
-        made = live.api("POST", "/api/collections", json=body)
-        assert made.status_code == 200, made.text
-    for n in range(3):
-        body = {"title": f"post {n}", "views": n * 10, "published": n != 1, "kind": "news"}
-        made = live.api("POST", "/api/collections/posts/records", json=body)
-        assert made.status_code == 200, made.text
-    public = live.api("PATCH", "/api/settings", json={"openapi": {"public": True}})
-    assert public.status_code == 200, public.text
 
 
 def _run(server: Instance, doc: dict[str, Any], tmp: Path, token: str | None) -> None:
