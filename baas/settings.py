@@ -129,6 +129,7 @@ def _databases() -> dict:
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES: dict[str, dict[str, object]]
 if CONFIG.redis_url:
     CACHES = {
         "default": {
@@ -143,7 +144,15 @@ if CONFIG.redis_url:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded: every worker process of this data directory shares one cache (passkey
+    # ceremonies, rate-limit counters); a per-process cache split them between workers.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CONFIG.data_dir / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = CONFIG.redis_url or "memory://"

@@ -5,19 +5,27 @@ generation and code validation with its clock tolerance. allauth's ``TOTP`` and
 ``RecoveryCodes`` classes are tied to its ``Authenticator`` model and so to Django's
 user model, which our auth records are not; the storage is ``SecondFactor`` instead,
 and recovery codes are kept as SHA-256 digests (each is used once).
+
+TOTP secrets are stored encrypted (Fernet, key derived from ``SECRET_KEY``; the
+``SECRET_KEY_FALLBACKS`` still decrypt, so the key can be rotated). A code is accepted
+once: the codes used within their validity are kept on the authenticator's row, checked
+and recorded under its row lock, so every process agrees without a shared cache.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import generate_totp_secret, validate_totp_code
-from django.core.cache import cache
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +53,7 @@ def start_totp(collection: Collection, record: dict[str, Any], issuer: str) -> d
             collection_id=collection.id,
             record_id=record["id"],
             kind=SecondFactor.TOTP,
-            data={"secret": secret},
+            data={"sealed": _box().encrypt(secret.encode()).decode()},
         )
     label = f"{issuer}:{record.get('email') or record['id']}"
     params = {
@@ -60,11 +68,46 @@ def start_totp(collection: Collection, record: dict[str, Any], issuer: str) -> d
     }
 
 
+def _box() -> MultiFernet:
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"baas.totp:{key}".encode()).digest()))
+            for key in keys
+        ]
+    )
+
+
+def _secret(factor: SecondFactor) -> str:
+    """The authenticator's secret ("" when it cannot be read: a foreign SECRET_KEY)."""
+    if "sealed" in factor.data:
+        try:
+            return _box().decrypt(str(factor.data["sealed"]).encode()).decode()
+        except InvalidToken:
+            return ""
+    return str(factor.data.get("secret", ""))  # stored before secrets were sealed
+
+
 def _fresh_code(factor: SecondFactor, code: str) -> bool:
-    """allauth's check, plus: a code is good once (replays within its period fail)."""
-    if not validate_totp_code(factor.data.get("secret", ""), code):
+    """allauth's check, plus: a code is good once (replays within its validity fail)."""
+    if not validate_totp_code(_secret(factor), code):
         return False
-    return bool(cache.add(f"baas:totp-used:{factor.pk}:{code}", 1, mfa_settings.TOTP_PERIOD * 3))
+    now = time.time()
+    with transaction.atomic():
+        locked = SecondFactor.objects.select_for_update().filter(pk=factor.pk).first()
+        if locked is None:
+            return False
+        used = {c: t for c, t in dict(locked.data.get("used") or {}).items() if t > now}
+        if code in used:
+            return False
+        used[code] = now + mfa_settings.TOTP_PERIOD * 3
+        data = {k: v for k, v in locked.data.items() if k != "secret"}
+        if "secret" in locked.data:  # sealed on first use
+            data["sealed"] = _box().encrypt(str(locked.data["secret"]).encode()).decode()
+        locked.data = {**data, "used": used}
+        locked.save(update_fields=["data"])
+        factor.data = locked.data
+    return True
 
 
 def confirm_totp(collection: Collection, record_id: str, code: str) -> list[str] | None:
@@ -76,8 +119,9 @@ def confirm_totp(collection: Collection, record_id: str, code: str) -> list[str]
     with transaction.atomic():
         _factors(collection, record_id, SecondFactor.TOTP).filter(confirmed=True).delete()
         _factors(collection, record_id, SecondFactor.RECOVERY).delete()
+        pending.refresh_from_db(fields=["data"])
         pending.confirmed = True
-        pending.save(update_fields=["confirmed"])
+        pending.save(update_fields=["confirmed", "data"])
         SecondFactor.objects.create(
             collection_id=collection.id,
             record_id=record_id,

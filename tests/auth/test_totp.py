@@ -94,3 +94,39 @@ def test_guessing_codes_is_rate_limited(api, cast):
         for i in range(11)
     ]
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
+
+
+def test_secrets_are_sealed_at_rest_and_codes_spent_in_the_database(api, cast, settings):
+    """The secret is never stored in clear; replays are refused from the database (so
+    every worker agrees without a shared cache); a rotated SECRET_KEY still decrypts."""
+    from baas.auth.models import SecondFactor
+
+    secret, _ = _enrol(api, cast)
+    factor = SecondFactor.objects.get(record_id=cast.owner_id, kind=SecondFactor.TOTP)
+    assert "secret" not in factor.data and secret not in str(factor.data)
+    code = _code(secret)
+    assert list(factor.data["used"]) == [code]  # the confirmation spent it
+    mfa_id = _password_step(api)
+    assert api.post(f"{X}/auth-with-totp", json={"mfaId": mfa_id, "code": code}).status_code == 400
+    # rotation: the old key moves to SECRET_KEY_FALLBACKS
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    factor.data = {k: v for k, v in factor.data.items() if k != "used"}
+    factor.save()
+    mfa_id = _password_step(api)
+    done = api.post(f"{X}/auth-with-totp", json={"mfaId": mfa_id, "code": code})
+    assert done.status_code == 200, done.content
+
+
+def test_a_secret_stored_in_clear_still_works_and_is_sealed_on_use(api, cast):
+    from baas.auth.models import SecondFactor
+
+    secret, _ = _enrol(api, cast)
+    factor = SecondFactor.objects.get(record_id=cast.owner_id, kind=SecondFactor.TOTP)
+    factor.data = {"secret": secret}  # as rows made before sealing look
+    factor.save()
+    mfa_id = _password_step(api)
+    done = api.post(f"{X}/auth-with-totp", json={"mfaId": mfa_id, "code": _code(secret, 1)})
+    assert done.status_code == 200, done.content
+    factor.refresh_from_db()
+    assert "secret" not in factor.data and "sealed" in factor.data
