@@ -65,6 +65,10 @@ class Router:
         elif kind == "http":
             assert self.http is not None
             await self.http(scope, receive, send)
+        elif scope["path"].rstrip("/") == "/api/graphql":  # subscriptions (docs/graphql.md)
+            from baas.graphql.ws import application as graphql_ws
+
+            await graphql_ws(scope, receive, send)
         else:
             await send({"type": "websocket.close", "code": 1008})
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from graphql import (
