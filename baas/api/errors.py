@@ -124,6 +124,12 @@ def _database_error(exc: BaseException) -> ApiError | None:
     if isinstance(exc, OperationalError | InterfaceError):
         log.warning("database unavailable: %s", exc)
         return ServiceUnavailable()
+    import redis
+
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        # What needs Redis (passkey ceremonies, the cache) waits for it: a clean 503.
+        log.warning("redis unavailable: %s", exc)
+        return ServiceUnavailable()
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import redis as redis_client
 
 from tests.realtime.live import SSEClient
-from tests.reliability.live import Instance, instance, wait_for
+from tests.reliability.live import PASSWORD, Instance, instance, wait_for
 from tests.reliability.outage_services import pg_cluster, redis_server
 
 SECRET = "outage-test-secret-0b7d4f1e9a3c6b7c4e1a9b3f6d2e8a5c"
@@ -131,9 +131,25 @@ def test_redis_outage_keeps_writes_and_degrades_realtime_and_rate_limits(tmp_pat
         instance(tmp_path, REDIS_URL=redis.url, BAAS_SECRET_KEY=SECRET) as live,
     ):
         notes(live)
+        user_email = f"u-{uuid.uuid4().hex[:8]}@example.com"
+        made = live.api(
+            "POST",
+            "/api/collections/users/records",
+            json={"email": user_email, "password": PASSWORD, "passwordConfirm": PASSWORD},
+        )
+        assert made.status_code == 200, made.text
+        user_token = live.sign_in("users", user_email)
         sse = SSEClient(live.url)
         assert sse.subscribe("notes").status_code == 204
         redis.stop()
+
+        # What needs Redis answers a clean 503 (a passkey ceremony's state lives in the
+        # cache); TOTP enrolment needs no cache and works.
+        x_users = "/api/x/collections/users"
+        ceremony = live.api("POST", f"{x_users}/passkeys", headers={"Authorization": user_token})
+        assert ceremony.status_code == 503 and ceremony.json()["status"] == 503, ceremony.text
+        totp = live.api("POST", f"{x_users}/totp", headers={"Authorization": user_token})
+        assert totp.status_code == 200, totp.text
 
         created, took = timed(
             lambda: live.api("POST", "/api/collections/notes/records", json={"text": "a"})
