@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +139,27 @@ def test_a_directory_that_is_not_pocketbase_is_refused(tmp_path: Path) -> None:
         done = live.cli("import-pocketbase", str(tmp_path / "empty"))
     assert done.returncode == 1
     assert "no data.db" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_running_pocketbase_is_read_from_a_copy_with_its_log(
+    pocketbase: Peer, tmp_path: Path
+) -> None:
+    """With pocketbase still running, its ``data.db-wal`` holds recent commits: the pair
+    is copied and the copy read, so they come along."""
+    root = tmp_path / "running"
+    shutil.copytree(pocketbase.pb_data.parent, root, ignore=shutil.ignore_patterns("*.log"))
+    with peer.serving(root) as base:
+        token = world.sign_in(base, "_superusers", *PB_SUPERUSER)["token"]
+        late = httpx.post(
+            f"{base}/api/collections/tags/records",
+            json={"label": "late", "color": "blue"},
+            headers={"Authorization": token},
+            timeout=30,
+        )
+        assert late.status_code == 200, late.text
+        wal = root / "pb_data" / "data.db-wal"
+        assert wal.exists() and wal.stat().st_size > 0
+        with instance(tmp_path, start=False) as live:
+            done = live.cli("import-pocketbase", str(root / "pb_data"))
+            assert done.returncode == 0, done.stderr
+            assert "tags: 4 records" in done.stderr
