@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import environ
@@ -64,7 +65,8 @@ class PushConfig:
     apns_topic: str = ""  # the app's bundle id
     apns_endpoint: str = "https://api.push.apple.com"
     apns_ca_file: str = ""  # a CA bundle to trust instead of the system's (tests)
-    max_attempts: int = 5
+    max_attempts: int = 5  # per device, for transient failures (network, 429, 5xx)
+    backoff: float = 5.0  # seconds after the first failure; doubles each time
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,14 @@ def _text_or_file(value: str) -> str:
     return value
 
 
+def _number(env: environ.Env, name: str, default: float) -> Any:
+    try:
+        value = env.float(name, default=default)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number.") from None
+    return int(value) if isinstance(default, int) else value
+
+
 def _read_push(env: environ.Env) -> PushConfig:
     push = PushConfig(
         fcm_project_id=env.str("BAAS_FCM_PROJECT_ID", default=""),
@@ -191,6 +201,8 @@ def _read_push(env: environ.Env) -> PushConfig:
         apns_topic=env.str("BAAS_APNS_TOPIC", default=""),
         apns_endpoint=env.str("BAAS_APNS_ENDPOINT", default=PushConfig.apns_endpoint),
         apns_ca_file=env.str("BAAS_APNS_CA_FILE", default=""),
+        max_attempts=_number(env, "BAAS_PUSH_MAX_ATTEMPTS", 5),
+        backoff=_number(env, "BAAS_PUSH_BACKOFF", 5.0),
     )
     if bool(push.fcm_project_id) != bool(push.fcm_credentials):
         raise ConfigError("BAAS_FCM_PROJECT_ID and BAAS_FCM_CREDENTIALS: set both or neither.")

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "baas.graphql",  # /api/graphql (docs/graphql.md)
     "baas.openapi",
     "baas.webhooks",
+    "baas.push",
     "baas.hooks",
     "baas.jobs",
     "baas.admin_ui",

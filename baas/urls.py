@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("baas.graphql.urls")),
     path("api/", include("baas.openapi.urls")),
     path("api/", include("baas.webhooks.api.urls")),
+    path("api/", include("baas.push.urls")),
     path("api/x/", include("baas.admin_ui.api.urls")),
     path("api/hooks/", include("baas.hooks.urls")),
     path("api/", include("baas.jobs.urls")),

@@ -15,7 +15,8 @@ import pytest
 
 from baas.webhooks import signing
 from tests import services
-from tests.webhooks.conftest import BACKOFF, Receiver, Stack
+from tests.webhooks.conftest import BACKOFF, Receiver
+from tests.webhooks.live import Stack
 
 
 @pytest.fixture(autouse=True)
