@@ -2,6 +2,7 @@
 # make test  set up, lint, type-check, then the suite on SQLite and on PostgreSQL
 # make lint / make fmt
 # make test-deploy  the production set-up of deploy/ on loopback (nginx, PostgreSQL, Redis, S3; ~2 min)
+# make docs  build the documentation site into site/ (baas serve shows it at /_/docs/)
 # make bench pocketbase vs baas side by side on loopback (~20 min; bench/README.md)
 #
 # Needs only Python 3.11+, make and git. The install step reruns only when
@@ -68,3 +69,8 @@ test-deploy: setup
 bench: setup
 	@$(BIN)/python -c "import psutil" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check psutil
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The docs site; tests/docs builds it too and runs every code sample in it.
+.PHONY: docs
+docs: setup
+	$(BIN)/mkdocs build --strict --quiet

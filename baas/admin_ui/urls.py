@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from baas.admin_ui.views import auth, auth_options, collections, preview, records, settings
+from baas.admin_ui.views import auth, auth_options, collections, docs, preview, records, settings
 from baas.admin_ui.views.jobs import job_action, job_edit, jobs_page
 
 urlpatterns = [
@@ -46,4 +46,7 @@ urlpatterns = [
     path("jobs", jobs_page),
     path("jobs/<str:job_id>", job_edit),
     path("jobs/<str:job_id>/<str:action>", job_action),
+    path("docs", docs.docs_page),
+    path("docs/", docs.docs_page),
+    path("docs/<path:page>", docs.docs_page),
 ]

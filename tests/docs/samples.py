@@ -1,0 +1,138 @@
+"""The fenced code blocks of docs/*.md, and the one script a page's samples become.
+
+A page is a script: its JavaScript blocks run in document order as one ES module
+under Node (with the real ``pocketbase`` npm SDK), so a later block sees what an
+earlier one declared. Shell blocks run with bash and Python blocks with the project's
+interpreter, each where it stands in that order (the module calls them). Dart blocks
+are checked, not run (``dart_api.py`` says how). The docs write the server as
+``http://127.0.0.1:8090``; the test puts its own live server's address there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+DOCS_URL = "http://127.0.0.1:8090"
+
+RUN = {"js": "js", "javascript": "js", "sh": "sh", "bash": "sh", "python": "python", "py": "python"}
+CHECK = {"dart": "dart"}
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
+_IMPORT = re.compile(r"^import\s[^;]+?\sfrom\s+['\"][^'\"]+['\"];?[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Block:
+    page: str  # file name inside docs/
+    line: int  # 1-based line of the opening fence
+    lang: str  # the info string's first word, lower-cased ("" when none)
+    code: str
+
+    @property
+    def where(self) -> str:
+        return f"docs/{self.page}:{self.line}"
+
+    @property
+    def first_line(self) -> str:
+        return next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
+
+    @property
+    def kind(self) -> str:
+        """``js``/``sh``/``python`` (run), ``dart`` (checked) or ``""`` (neither)."""
+        return RUN.get(self.lang) or CHECK.get(self.lang) or ""
+
+
+def blocks(path: Path) -> list[Block]:
+    found: list[Block] = []
+    lines = path.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, fence = match["indent"], match["fence"]
+        lang = (match["info"].strip().split() or [""])[0].lstrip(".").lower()
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines):
+            closing = lines[j].strip()
+            if closing.startswith(fence[0] * len(fence)) and set(closing) == {fence[0]}:
+                break
+            body.append(lines[j][len(indent) :] if lines[j].startswith(indent) else lines[j])
+            j += 1
+        found.append(Block(path.name, i + 1, lang, "\n".join(body) + "\n"))
+        i = j + 1
+    return found
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.glob("*.md"))
+
+
+def for_server(code: str, url: str) -> str:
+    return code.replace(DOCS_URL, url)
+
+
+PRELUDE = """
+import { execFileSync as __execFileSync } from "node:child_process";
+import { readdirSync as __readdirSync, readFileSync as __readFileSync } from "node:fs";
+
+globalThis.__where = "";
+process.on("unhandledRejection", (err) => {
+  console.error(`FAILED in the sample at ${globalThis.__where}:`);
+  console.error(err?.response ? JSON.stringify(err.response) : "", err);
+  process.exit(1);
+});
+
+function __run(command, args, where) {
+  globalThis.__where = where;
+  __execFileSync(command, args, { stdio: "inherit", cwd: process.env.DOCS_WORKDIR, env: process.env });
+}
+
+// What a person would type: the code (or link token) from the next unread mail to
+// `email`, which the test's SMTP sink wrote to DOCS_MAILDIR.
+const __read = new Set();
+globalThis.askUser = async (question, email) => {
+  const dir = process.env.DOCS_MAILDIR;
+  for (let i = 0; i < 400; i++) {
+    for (const name of __readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+      if (__read.has(name)) continue;
+      const mail = JSON.parse(__readFileSync(`${dir}/${name}`, "utf8"));
+      if (email && !mail.to.includes(email)) continue;
+      __read.add(name);
+      const found = mail.html.match(/<strong>(\\d+)<\\/strong>/) || mail.html.match(/\\/confirm-[a-z-]+\\/([A-Za-z0-9_.-]+)/);
+      if (found) return found[1];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no mail for ${email} answering "${question}"`);
+};
+"""
+
+
+def page_script(page_blocks: list[Block], url: str, python: str) -> str:
+    """One ES module that runs the page's runnable blocks in document order."""
+    imports: list[str] = []
+    body: list[str] = []
+    for block in page_blocks:
+        code = for_server(block.code, url)
+        where = json.dumps(block.where)
+        if block.kind == "js":
+            for statement in _IMPORT.findall(code):
+                if statement.strip() not in imports:
+                    imports.append(statement.strip())
+            code = _IMPORT.sub("", code)
+            body.append(f"// {block.where}\nglobalThis.__where = {where};\n{code}")
+        elif block.kind == "sh":
+            args = json.dumps(["-euo", "pipefail", "-c", code])
+            body.append(f"// {block.where}\n__run('bash', {args}, {where});")
+        elif block.kind == "python":
+            args = json.dumps(["-c", code])
+            body.append(f"// {block.where}\n__run({json.dumps(python)}, {args}, {where});")
+    return "\n".join([*imports, PRELUDE, *body, 'console.log("all samples ran");', ""])

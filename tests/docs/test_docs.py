@@ -1,0 +1,273 @@
+"""The docs cannot rot: the site builds with --strict and every code sample runs.
+
+- Every fenced block in docs/*.md is a JavaScript, shell or Python sample that runs
+  against a live ``baas serve`` (a page is one script, samples.py), a Dart sample checked
+  against the real pocketbase Dart SDK's API (dart_api.py), or one of the blocks in
+  ``SHOWN`` below, each with the reason it is shown rather than run.
+- Pages written by other parts of the project (``SYNTAX_ONLY``) are syntax-checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.auth.smtp_sink import Mailbox, smtp_sink
+from tests.docs import dart_api
+from tests.docs.samples import DOCS, REPO, Block, blocks, page_script, pages
+from tests.reliability.live import instance
+from tests.sdk.conftest import SDK_DIR
+
+# Blocks shown for reading, never run: (page, first line) → why.
+SHOWN: dict[tuple[str, str], str] = {
+    ("getting-started.md", "make run"): (
+        "`make run` starts the server in the foreground; the test runs that same server "
+        "itself (test_make_run_serves_what_the_samples_use checks the command)"
+    ),
+    (
+        "files.md",
+        "/api/files/<collection>/<record id>/<file name>[?thumb=100x100][&download=1][&token=…]",
+    ): ("a URL pattern, not code; the samples below request each of its forms"),
+    ("realtime.md", "write (REST, batch, cascade, truncate, a baas command, a Celery task)"): (
+        "an ASCII diagram of the event flow, not code"
+    ),
+    ("rules.md", 'expr      := group ( ("&&" | "||") group )*'): (
+        "the grammar, in EBNF: every production is exercised by the rule samples below it"
+    ),
+    ("sdk-dart.md", "dependencies:"): (
+        "a pubspec.yaml excerpt: no Dart toolchain here to resolve it (the version it "
+        "names is checked against the API surface file by test_pubspec_names_the_checked_sdk)"
+    ),
+    ("upgrades.md", "git pull"): (
+        "upgrading a checkout in place: the commands are `git pull` and `make run`, which "
+        "the test cannot do to its own working tree; what they run (migrations at start) "
+        "is the JavaScript sample after it"
+    ),
+}
+
+# Pages other parts of the project own (their features' own tests cover the behaviour):
+# here every block must at least parse in its language.
+SYNTAX_ONLY = {
+    "hooks.md",
+    "webhooks.md",
+    "push.md",
+    "graphql.md",
+    "search.md",
+    "api-extensions.md",
+    "moving-from-pocketbase.md",
+    "export-import.md",
+    "deployment.md",
+}
+
+ALL_BLOCKS = [b for page in pages() for b in blocks(page)]
+RUN_PAGES = sorted(
+    {b.page for b in ALL_BLOCKS if b.kind in ("js", "sh", "python") and b.page not in SYNTAX_ONLY}
+)
+DART_BLOCKS = [b for b in ALL_BLOCKS if b.kind == "dart" and b.page not in SYNTAX_ONLY]
+
+
+def test_every_block_is_run_checked_or_shown_with_a_reason() -> None:
+    unexplained = [
+        f"{b.where} ({b.lang or 'no language'}): {b.first_line[:60]}"
+        for b in ALL_BLOCKS
+        if b.page not in SYNTAX_ONLY and not b.kind and (b.page, b.first_line) not in SHOWN
+    ]
+    assert not unexplained, "blocks neither run nor allow-listed:\n" + "\n".join(unexplained)
+    shown = {(b.page, b.first_line) for b in ALL_BLOCKS}
+    stale = [key for key in SHOWN if key not in shown]
+    assert not stale, f"SHOWN entries for blocks that no longer exist: {stale}"
+    assert RUN_PAGES and DART_BLOCKS  # the marking did not silently match nothing
+
+
+def test_site_builds_strict(tmp_path: Path) -> None:
+    site = build_site(tmp_path / "site")
+    for page in ("index.html", "getting-started/index.html", "rules/index.html"):
+        assert (site / page).is_file(), page
+
+
+def build_site(target: Path) -> Path:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return target
+
+
+@pytest.mark.django_db
+def test_console_serves_the_built_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from baas.admin_ui.views import docs as docs_view
+
+    client = Client()
+    monkeypatch.setattr(docs_view, "SITE_DIR", tmp_path / "missing")
+    missing = client.get("/_/docs/")
+    assert missing.status_code == 404 and b"make docs" in missing.content
+
+    monkeypatch.setattr(docs_view, "SITE_DIR", build_site(tmp_path / "site"))
+    assert client.get("/_/docs").status_code == 302
+    home = client.get("/_/docs/")
+    assert home.status_code == 200 and b"Getting started" in b"".join(home.streaming_content)
+    assert client.get("/_/docs/rules").status_code == 302
+    rules = client.get("/_/docs/rules/")
+    assert rules.status_code == 200 and b"@request.auth.id" in b"".join(rules.streaming_content)
+    assert client.get("/_/docs/../pyproject.toml").status_code in (400, 404)  # never served
+    assert client.get("/_/docs/nope/").status_code == 404
+
+
+def test_console_nav_links_to_the_docs() -> None:
+    base = (REPO / "baas/admin_ui/templates/admin_ui/base.html").read_text()
+    assert 'href="/_/docs/"' in base
+
+
+def test_make_run_serves_what_the_samples_use() -> None:
+    """getting-started's `make run` is `baas serve --http 127.0.0.1:8090`, the server the
+    samples address (the test runs that command on a free port instead)."""
+    makefile = (REPO / "Makefile").read_text()
+    recipe = re.search(r"^run: setup\n\t(.+)$", makefile, re.M)
+    assert recipe and recipe.group(1) == "$(BIN)/baas serve --http 127.0.0.1:8090 --dir ./baas_data"
+    readme = (REPO / "README.md").read_text()
+    started = (DOCS / "getting-started.md").read_text()
+    for command in ("make run", ".venv/bin/baas superuser upsert admin@example.com"):
+        assert command in readme and command in started, command
+
+
+def test_pubspec_names_the_checked_sdk() -> None:
+    version = dart_api.surface()["version"]
+    major_minor = ".".join(version.split(".")[:2])
+    assert f"pocketbase: ^{major_minor}" in (DOCS / "sdk-dart.md").read_text()
+
+
+@pytest.mark.parametrize("block", DART_BLOCKS, ids=lambda b: b.where)
+def test_dart_sample(block: Block) -> None:
+    problems = dart_api.check(block.code)
+    assert not problems, f"{block.where}:\n" + "\n".join(problems)
+
+
+# --- running the pages -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    npm = shutil.which("npm")
+    assert npm, "npm is required for the docs samples"
+    if not (SDK_DIR / "node_modules" / "pocketbase").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=SDK_DIR, check=True, timeout=300)
+    return SDK_DIR / "node_modules"
+
+
+@pytest.fixture(scope="module")
+def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox, Path]]:
+    """An SMTP sink whose mails are also written as JSON files (askUser reads them)."""
+    folder = tmp_path_factory.mktemp("mail")
+    with smtp_sink() as box:
+        stop = threading.Event()
+
+        def dump() -> None:
+            written = 0
+            while not stop.wait(0.02):
+                with box.lock:
+                    new = box.mails[written:]
+                for mail in new:
+                    written += 1
+                    path = folder / f"{time.time_ns()}-{written:04d}.json"
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps({"to": mail.to, "html": mail.html}))
+                    tmp.rename(path)
+
+        thread = threading.Thread(target=dump, daemon=True)
+        thread.start()
+        yield box, folder
+        stop.set()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("page", RUN_PAGES)
+def test_page_samples_run(
+    page: str, tmp_path: Path, node_modules: Path, mail_dir: tuple[Mailbox, Path]
+) -> None:
+    box, folder = mail_dir
+    for old in folder.iterdir():  # mail from earlier pages' servers
+        old.unlink()
+    with instance(tmp_path) as live:
+        live.sign_in_superuser()
+        if page != "getting-started.md":  # the superuser getting-started makes
+            made = live.cli("superuser", "upsert", "admin@example.com", "a long password")
+            assert made.returncode == 0, made.stderr
+        smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
+        assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
+        script = tmp_path / "page.mjs"
+        (tmp_path / "node_modules").symlink_to(node_modules)
+        runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
+        script.write_text(page_script(runnable, live.url, sys.executable))
+        work = tmp_path / "work"  # shell samples run here, as in a checkout: .venv/bin/baas
+        work.mkdir()
+        (work / ".venv").symlink_to(REPO / ".venv")
+        env = {
+            **live.env,
+            "BAAS_DIR": str(live.data_dir),
+            "DOCS_WORKDIR": str(work),
+            "DOCS_MAILDIR": str(folder),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        done = subprocess.run(
+            [shutil.which("node") or "node", str(script)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+        assert done.stdout.rstrip().endswith("all samples ran")
+
+
+# --- other parts' pages: every block must parse -----------------------------------------
+
+
+def test_other_pages_blocks_parse(tmp_path: Path) -> None:
+    """One test over all of them (a page may have no blocks at all yet)."""
+    failures = []
+    for block in (b for b in ALL_BLOCKS if b.page in SYNTAX_ONLY):
+        problem = syntax_problem(block, tmp_path)
+        if problem:
+            failures.append(f"{block.where}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def syntax_problem(block: Block, tmp_path: Path) -> str:
+    if block.kind == "python":
+        try:
+            ast.parse(block.code)
+        except SyntaxError as exc:
+            return str(exc)
+    elif block.kind in ("js", "sh"):
+        script = tmp_path / "sample.mjs"
+        script.write_text(block.code)
+        command = (
+            ["node", "--check", str(script)] if block.kind == "js" else ["bash", "-n", str(script)]
+        )
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        return done.stderr if done.returncode else ""
+    elif block.kind == "dart":
+        return "; ".join(dart_api.check(block.code))
+    elif block.lang == "json":
+        try:
+            json.loads(block.code)
+        except ValueError as exc:
+            return str(exc)
+    return ""
