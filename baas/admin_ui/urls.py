@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic.base import RedirectView
 
 from baas.admin_ui.views import auth, auth_options, collections, docs, preview, records, settings
+from baas.admin_ui.views.api_docs import api_docs
 from baas.admin_ui.views.jobs import job_action, job_edit, jobs_page
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
         "collections/<str:name>/records/<str:record_id>/action/<str:action>",
         records.user_action,
     ),
+    path("api-docs", api_docs),
     path("settings", settings.settings_page),
     path("settings/<str:section>", settings.settings_page),
     path("settings-test/<str:kind>", settings.settings_test),
