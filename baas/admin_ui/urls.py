@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from baas.admin_ui.views import auth, auth_options, collections, docs, preview, records, settings
@@ -48,6 +48,7 @@ urlpatterns = [
     path("jobs", jobs_page),
     path("jobs/<str:job_id>", job_edit),
     path("jobs/<str:job_id>/<str:action>", job_action),
+    path("", include("baas.admin_ui.webhook_urls")),  # /_/webhooks (baas.webhooks)
     path("docs", docs.docs_page),
     path("docs/", docs.docs_page),
     path("docs/<path:page>", docs.docs_page),
