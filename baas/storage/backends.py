@@ -198,9 +198,48 @@ ADAPTERS: list[tuple[type | None, type[Adapter]]] = [
 ]
 
 
+_from_settings: tuple[tuple[tuple[str, str], ...], Storage] | None = None
+
+
+def configured_storage() -> Storage:
+    """The files' storage: S3 as the settings API's ``s3`` block says when it is enabled
+    (the console's Settings › Files storage; wire-api §7.3), else ``STORAGES["default"]``
+    (the data directory, or S3 from ``BAAS_S3_*``).
+
+    Switching moves no files: files stored before stay where they were (as on the peer).
+    """
+    global _from_settings
+    from baas.settings_api.service import current
+
+    s3 = current()["s3"]
+    if not s3.get("enabled"):
+        return storages["default"]
+    key = tuple(sorted((name, str(value)) for name, value in s3.items()))
+    if _from_settings is None or _from_settings[0] != key:
+        from storages.backends.s3 import S3Storage
+
+        from baas.storage.s3 import client_config
+
+        storage = S3Storage(
+            endpoint_url=s3["endpoint"] or None,
+            bucket_name=s3["bucket"],
+            access_key=s3["accessKey"],
+            secret_key=s3["secret"],
+            region_name=s3["region"] or None,
+            signature_version="s3v4",
+            addressing_style="path" if s3["forcePathStyle"] else "auto",
+            file_overwrite=False,
+            default_acl=None,
+            querystring_expire=300,
+            client_config=client_config(path_style=bool(s3["forcePathStyle"])),
+        )
+        _from_settings = (key, storage)
+    return _from_settings[1]
+
+
 def adapter() -> Adapter:
-    """The adapter for the configured default storage (read per call: tests switch it)."""
-    storage = storages["default"]
+    """The adapter for the configured storage (read per call: settings and tests switch it)."""
+    storage = configured_storage()
     for storage_class, adapter_class in ADAPTERS:
         if storage_class is not None and isinstance(storage, storage_class):
             return adapter_class(storage)

@@ -11,10 +11,10 @@ from botocore.config import Config
 
 
 def client_config(
-    connect_timeout: float = 5, read_timeout: float = 60, attempts: int = 3
+    connect_timeout: float = 5, read_timeout: float = 60, attempts: int = 3, path_style: bool = True
 ) -> Config:
     return Config(
-        s3={"addressing_style": "path"},
+        s3={"addressing_style": "path" if path_style else "auto"},
         signature_version="s3v4",
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
