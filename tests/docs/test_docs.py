@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests import services
 from tests.auth.smtp_sink import Mailbox, smtp_sink
 from tests.docs import dart_api
 from tests.docs.samples import DOCS, REPO, Block, blocks, page_script, pages
@@ -210,6 +211,22 @@ def test_page_samples_run(
             assert made.returncode == 0, made.stderr
         smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
         assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
+        if live.env.get("REDIS_URL"):  # production mode: mail goes out through a worker
+            worker = subprocess.Popen(
+                [
+                    *services.baas_command(),
+                    "worker",
+                    "--dir",
+                    str(live.data_dir),
+                    "--concurrency",
+                    "1",
+                ],
+                env=live.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            live.stack.callback(services.stop_process, worker)
         script = tmp_path / "page.mjs"
         (tmp_path / "node_modules").symlink_to(node_modules)
         runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
