@@ -75,7 +75,10 @@ def prepare(source: Any, variables: Any, operation_name: Any, viewer: AuthContex
     rules = [*specified_rules, limits.DepthLimit, limits.complexity_rule(variables)]
     if not viewer.is_superuser:
         rules.append(NoSchemaIntrospectionCustomRule)  # the schema is superuser-only, as in REST
-    errors = validate(built.schema, document, rules)
+    try:
+        errors = validate(built.schema, document, rules)
+    except RecursionError:  # graphql-core's parser caps nesting; this is a second net
+        raise request_error("The document is nested too deeply.") from None
     if errors:
         raise RequestError([format_error(e) for e in errors])
     operation = get_operation_ast(document, operation_name)

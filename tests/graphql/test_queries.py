@@ -86,19 +86,30 @@ def test_single_record_view_rule(world: World) -> None:
 
 def test_emails_follow_email_visibility(world: World) -> None:
     query = "query ($id: ID!) { users(id: $id) { id email } }"
-    owner_id = world.cast.owner_id
+    owner_id, root = world.cast.owner_id, world.cast.superuser
     assert world.data(query, world.cast.owner, id=owner_id)["users"]["email"] == (
         "owner@example.com"
     )
-    assert world.data(query, world.cast.superuser, id=owner_id)["users"]["email"]
-    # another user may view the record (users' viewRule lets it?) but never the email
+    assert world.data(query, root, id=owner_id)["users"]["email"] == "owner@example.com"
+    # users' default viewRule hides another user's record altogether, as REST does
     rest = world.api.get(f"/api/collections/users/records/{owner_id}", token=world.cast.other)
-    seen = world.data(query, world.cast.other, id=owner_id)["users"]
-    if rest.status_code == 200:
-        assert "email" not in rest.json()
-        assert seen == {"id": owner_id, "email": None}
-    else:
-        assert seen is None
+    assert rest.status_code == 404
+    assert world.data(query, world.cast.other, id=owner_id)["users"] is None
+    # visible record, hidden email: null where REST leaves the key out
+    patched = world.api.patch("/api/collections/users", json={"viewRule": ""}, token=root)
+    assert patched.status_code == 200
+    rest = world.api.get(f"/api/collections/users/records/{owner_id}", token=world.cast.other)
+    assert rest.status_code == 200 and "email" not in rest.json()
+    assert world.data(query, world.cast.other, id=owner_id)["users"] == {
+        "id": owner_id,
+        "email": None,
+    }
+    record = f"/api/collections/users/records/{owner_id}"
+    shown = world.api.patch(record, json={"emailVisibility": True}, token=root)
+    assert shown.status_code == 200
+    assert world.data(query, world.cast.other, id=owner_id)["users"]["email"] == (
+        "owner@example.com"
+    )
 
 
 def test_nested_relations_are_rule_checked(world: World) -> None:
@@ -141,3 +152,30 @@ def test_search_in_list_queries_is_rule_checked(world: World) -> None:
     assert hostile == {"postsList": {"totalItems": 0}}  # words only: NEAR is a word here
     empty = world.gql('{ postsList(search: "\\" * )") { totalItems } }').json()
     assert empty["errors"][0]["extensions"]["status"] == 400
+
+
+def test_a_hidden_relation_is_not_followed(world: World, make_collection: Any) -> None:
+    tags_id = world.api.get("/api/collections/tags", token=world.cast.superuser).json()["id"]
+    relation = {"name": "tag", "type": "relation", "collectionId": tags_id, "maxSelect": 1}
+    make_collection(
+        {
+            "name": "pins",
+            "listRule": "",
+            "viewRule": "",
+            "fields": [{**relation, "hidden": True}],
+        }
+    )
+    public = world.tags["public"]
+    made = world.api.post(
+        "/api/collections/pins/records", json={"tag": public}, token=world.cast.superuser
+    )
+    assert made.status_code == 200, made.content
+    query = "{ pinsList { items { tagId tag { label } } } }"
+    assert world.data(query)["pinsList"]["items"] == [{"tagId": None, "tag": None}]
+    assert world.data(query, world.cast.superuser)["pinsList"]["items"] == [
+        {"tagId": public, "tag": {"label": "public"}}
+    ]
+    back = "query ($id: ID!) { tags(id: $id) { label pins_via_tag { id } } }"
+    assert world.data(back, None, id=public)["tags"] == {"label": "public", "pins_via_tag": []}
+    rooted = world.data(back, world.cast.superuser, id=public)["tags"]["pins_via_tag"]
+    assert rooted == [{"id": made.json()["id"]}]
