@@ -3,8 +3,12 @@
 It speaks the authorization-code grant with PKCE (S256): the test plays the user's
 consent by calling ``grant(code_challenge, user)``, which returns the code the provider
 would have put on the redirect. Endpoints: ``/authorize`` (unused by the server),
-``/token``, ``/userinfo`` (OIDC), ``/user`` and ``/user/emails`` (GitHub's shape), and
-``/avatar.png`` (a picture to download).
+``/token`` (POST, or GET as Facebook's Graph API takes it), ``/userinfo`` (any provider's
+profile: OIDC, Google, GitLab, Microsoft, Facebook, Discord — the test gives the user in
+that provider's shape; the access token in the header or, as GitLab and Facebook send
+it, in the query), ``/user`` and ``/user/emails`` (GitHub's shape), ``/keys`` (the JWKS
+an Apple id_token is verified against: a grant made with ``id_token=True`` gets one,
+RS256-signed, issued as Apple does) and ``/avatar.png`` (a picture to download).
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+APPLE_ISSUER = "https://appleid.apple.com"
 # a 1x1 PNG, served at /avatar.png
 AVATAR_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -34,14 +44,24 @@ class Provider:
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> grant
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # access token -> user
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    key: Any = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
 
-    def grant(self, code_challenge: str, user: dict[str, Any]) -> str:
+    def grant(self, code_challenge: str, user: dict[str, Any], id_token: bool = False) -> str:
         code = secrets.token_urlsafe(12)
-        self.grants[code] = {"challenge": code_challenge, "user": user}
+        self.grants[code] = {"challenge": code_challenge, "user": user, "id_token": id_token}
         return code
 
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        return {"keys": [{**public, "kid": "double-1", "alg": "RS256", "use": "sig"}]}
+
+    def id_token(self, user: dict[str, Any]) -> str:
+        now = int(time.time())
+        claims = {"iss": APPLE_ISSUER, "aud": CLIENT_ID, "iat": now, "exp": now + 600, **user}
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "double-1"})
+
     def config(self, name: str, **extra: Any) -> dict[str, Any]:
-        userinfo = "/user" if name == "github" else "/userinfo"
+        userinfo = {"github": "/user", "apple": "/keys"}.get(name, "/userinfo")
         return {
             "name": name,
             "clientId": CLIENT_ID,
@@ -75,7 +95,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             if self.path != "/token":
                 return self._json(404, {})
             length = int(self.headers.get("Content-Length", 0))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            self._token({k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
+
+        def _token(self, form: dict[str, str]) -> None:
             provider.token_requests.append(form)
             if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
                 # like real providers: a failed client authentication leaves the code usable
@@ -89,18 +111,24 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 return self._json(400, {"error": "invalid_grant"})
             token = secrets.token_urlsafe(16)
             provider.tokens[token] = grant["user"]
-            self._json(
-                200,
-                {
-                    "access_token": token,
-                    "token_type": "bearer",
-                    "expires_in": 3600,
-                    "refresh_token": "refresh-" + token,
-                },
-            )
+            answer = {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": 3600,
+                "refresh_token": "refresh-" + token,
+            }
+            if grant["id_token"]:
+                answer["id_token"] = provider.id_token(grant["user"])
+            self._json(200, answer)
 
         def do_GET(self) -> None:
-            if self.path == "/avatar.png":
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path == "/token":  # Facebook's Graph API takes the exchange as a GET
+                return self._token(query)
+            if url.path == "/keys":
+                return self._json(200, provider.jwks())
+            if url.path == "/avatar.png":
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(AVATAR_PNG)))
@@ -108,15 +136,15 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(AVATAR_PNG)
                 return
             header = self.headers.get("Authorization", "")
-            token = header.split(" ", 1)[1] if " " in header else ""
+            token = header.split(" ", 1)[1] if " " in header else query.get("access_token", "")
             user = provider.tokens.get(token)
             if user is None:
                 return self._json(401, {"error": "invalid_token"})
-            if self.path == "/userinfo":
+            if url.path == "/userinfo":
                 return self._json(200, user)
-            if self.path == "/user":
+            if url.path == "/user":
                 return self._json(200, {k: v for k, v in user.items() if k != "emails"})
-            if self.path == "/user/emails":
+            if url.path == "/user/emails":
                 return self._json(200, user.get("emails", []))
             self._json(404, {})
 

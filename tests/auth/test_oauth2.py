@@ -302,3 +302,70 @@ def test_mapped_avatar_is_downloaded_into_the_file_field(api, cast, provider, co
     assert filename.startswith("avatar") and filename.endswith(".png")
     served = api.get(f"/api/files/users/{data['record']['id']}/{filename}")
     assert served.status_code == 200
+
+
+# Each provider's own profile shape, as its API answers (the uid, the email).
+PROVIDER_USERS = {
+    "google": ({"sub": "g-1", "email": "g@example.com", "email_verified": True}, "g-1"),
+    "gitlab": ({"id": 71, "username": "gl", "email": "gl@example.com", "name": "G L"}, "71"),
+    "microsoft": (
+        {"id": "ms-1", "mail": "ms@example.com", "givenName": "M", "surname": "S"},
+        "ms-1",
+    ),
+    "facebook": ({"id": "fb-1", "email": "fb@example.com", "name": "F B"}, "fb-1"),
+    "discord": ({"id": "42", "username": "disco", "email": "d@example.com"}, "42"),
+    "apple": ({"sub": "apple-1", "email": "ap@example.com", "email_verified": "true"}, "apple-1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDER_USERS))
+def test_every_named_provider_signs_in(api, cast, provider_server, configure, name):
+    """allauth's provider classes, each against the double in that provider's shape: the
+    profile (or, for Apple, the id_token verified against the JWKS) becomes the record."""
+    configure(
+        "users",
+        oauth2={"enabled": True, "providers": [provider_server.config(name)]},
+    )
+    user, uid = PROVIDER_USERS[name]
+    entry = _entry(api, name)
+    assert entry["authURL"].startswith(f"{provider_server.base}/authorize?")
+    code = provider_server.grant(entry["codeChallenge"], user, id_token=name == "apple")
+    body = {
+        "provider": name,
+        "code": code,
+        "codeVerifier": entry["codeVerifier"],
+        "redirectURL": REDIRECT,
+    }
+    response = api.post(f"{USERS}/auth-with-oauth2", json=body)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["meta"]["id"] == uid and data["meta"]["isNew"] is True
+    assert data["record"]["email"] == user.get("email") or user.get("mail")
+    assert [(x["provider"], x["providerId"]) for x in _links(data["record"]["id"])] == [(name, uid)]
+
+
+def test_an_apple_id_token_not_signed_by_the_keys_is_refused(api, cast, provider_server, configure):
+    """The id_token is the identity: one the JWKS does not verify signs nobody in."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    configure("users", oauth2={"enabled": True, "providers": [provider_server.config("apple")]})
+    entry = _entry(api, "apple")
+    real_key = provider_server.key
+    provider_server.key = rsa.generate_private_key(65537, 2048)
+    try:
+        code = provider_server.grant(entry["codeChallenge"], {"sub": "x"}, id_token=True)
+        forged_jwks = provider_server.jwks
+        provider_server.jwks = lambda: Provider.jwks(  # type: ignore[method-assign]
+            Provider(base="", key=real_key)
+        )
+        body = {
+            "provider": "apple",
+            "code": code,
+            "codeVerifier": entry["codeVerifier"],
+            "redirectURL": REDIRECT,
+        }
+        response = api.post(f"{USERS}/auth-with-oauth2", json=body)
+        assert response.status_code == 400, response.content
+    finally:
+        provider_server.key = real_key
+        provider_server.jwks = forged_jwks  # type: ignore[method-assign]

@@ -12,7 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.apple.client import AppleOAuth2Client
+from allauth.socialaccount.providers.facebook.constants import GRAPH_API_URL
+from allauth.socialaccount.providers.facebook.flows import compute_appsecret_proof
+from allauth.socialaccount.providers.oauth2.client import OAuth2Client
 from allauth.socialaccount.providers.oauth2.views import OAuth2Adapter
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.http import HttpRequest
@@ -28,17 +33,74 @@ class ProviderSpec:
     pkce: bool = True
     # which adapter attribute the userInfoURL override replaces
     profile_attribute: str = "profile_url"
+    # provider-specific adapter attributes (see ``_apple`` and ``_facebook``)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+class _PresetSecretAppleClient(AppleOAuth2Client):
+    """Apple's client secret is a JWT signed with the developer's key. As on the peer,
+    the admin generates it and pastes it as ``clientSecret``: used as given."""
+
+    def generate_client_secret(self) -> str:
+        return str(self.consumer_secret)
+
+
+def _apple_parse_token(self: Any, data: dict[str, Any]) -> Any:
+    """allauth's Apple ``parse_token``, verifying the id_token against this adapter's
+    ``public_key_url`` (the ``userInfoURL`` override; Apple's keys by default)."""
+    token = OAuth2Adapter.parse_token(self, data)
+    identity = type(self).get_verified_identity_data(self.get_provider(), data["id_token"])
+    token.user_data = {**data, **identity}
+    return token
+
+
+class _FacebookClient(OAuth2Client):
+    """The Graph API takes the code exchange as a GET, where allauth's client drops the
+    PKCE verifier: sent as a query parameter like the rest."""
+
+    def get_access_token(
+        self, code: Any, pkce_code_verifier: Any = None, extra_data: Any = None
+    ) -> Any:
+        if pkce_code_verifier:
+            extra_data = {**(extra_data or {}), "code_verifier": pkce_code_verifier}
+        return super().get_access_token(code, extra_data=extra_data)
+
+
+def _facebook_complete_login(
+    self: Any, request: HttpRequest, app: Any, token: Any, **kwargs: Any
+) -> Any:
+    """allauth's Facebook login, reading the profile from ``profile_url`` (the Graph API's
+    ``/me`` unless ``userInfoURL`` points elsewhere), signed with ``appsecret_proof``."""
+    provider = self.get_provider()
+    params = {
+        "fields": ",".join(provider.get_fields()),
+        "access_token": token.token,
+        "appsecret_proof": compute_appsecret_proof(app, token),
+    }
+    with get_adapter().get_requests_session() as session:
+        response = session.get(self.profile_url, params=params)
+        response.raise_for_status()
+        data = response.json()
+    return provider.sociallogin_from_response(request, data)
+
+
+_APPLE = (("client_class", _PresetSecretAppleClient), ("parse_token", _apple_parse_token))
+_FACEBOOK = (
+    ("client_class", _FacebookClient),
+    ("profile_url", f"{GRAPH_API_URL}/me"),
+    ("complete_login", _facebook_complete_login),
+)
 
 
 REGISTRY: dict[str, ProviderSpec] = {
     spec.name: spec
     for spec in (
         ProviderSpec("google", "Google", "google", profile_attribute="identity_url"),
-        ProviderSpec("apple", "Apple", "apple"),
+        ProviderSpec("apple", "Apple", "apple", profile_attribute="public_key_url", extra=_APPLE),
         ProviderSpec("github", "GitHub", "github"),
         ProviderSpec("gitlab", "GitLab", "gitlab"),
         ProviderSpec("microsoft", "Microsoft", "microsoft"),
-        ProviderSpec("facebook", "Facebook", "facebook"),
+        ProviderSpec("facebook", "Facebook", "facebook", extra=_FACEBOOK),
         ProviderSpec("discord", "Discord", "discord"),
         ProviderSpec("oidc", "OIDC", "openid_connect"),
         ProviderSpec("oidc2", "OIDC2", "openid_connect"),
@@ -102,6 +164,7 @@ def connect(request: HttpRequest, config: dict[str, Any], redirect_url: str = ""
     overrides: dict[str, Any] = {
         "get_provider": lambda self: provider,
         "get_callback_url": lambda self, request, app: redirect_url,
+        **dict(spec.extra),
     }
     for attribute, key in (("authorize_url", "authURL"), ("access_token_url", "tokenURL")):
         if config.get(key):
