@@ -114,8 +114,8 @@ def _add_transfer(commands: argparse._SubParsersAction, common: Parser) -> None:
     export = commands.add_parser(
         "export",
         parents=[common],
-        help="write collections, records and files to a directory (it holds secrets: "
-        "password hashes, token keys and token secrets)",
+        help="write collections, records, files and settings to a directory (it holds secrets: "
+        "password hashes, token keys, token/SMTP/S3/TOTP/webhook secrets)",
     )
     export.add_argument("out_dir", metavar="OUT_DIR", help="a new or empty directory")
     export.set_defaults(handler=cmd_export)

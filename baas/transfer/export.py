@@ -5,6 +5,8 @@
     OUT_DIR/records/<collection>.jsonl  one record per line, raw stored values: password
                                         hashes and token keys included
     OUT_DIR/files/<collectionId>/<recordId>/<filename>   the files records point at
+    OUT_DIR/system/<table>.jsonl        settings, API keys, second factors, webhooks,
+                                        push devices (``transfer.instance``)
 
 Keys are sorted and records ordered by id, so two exports of the same data are
 byte-identical whichever database they came from (PostgreSQL's jsonb reorders keys).
@@ -26,6 +28,7 @@ from baas.collections.records.rows import Row, fetch
 from baas.collections.wire import collection_to_wire
 from baas.storage import names
 from baas.storage.backends import adapter
+from baas.transfer.instance import export_tables
 from baas.transfer.report import Report
 
 COLLECTIONS_FILE = "collections.json"
@@ -57,6 +60,7 @@ def export(out_dir: Path, report: Report) -> None:
                 count += 1
         report.counted(collection.name, count)
     report.progress(f"  {files} files")
+    export_tables(out_dir, report)
 
 
 def collection_for_export(collection: Collection) -> dict[str, Any]:

@@ -21,7 +21,7 @@ a ``Source`` says what to load, ``load`` writes it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,7 +56,8 @@ class Source(Protocol):
         ...
 
 
-def load(source: Source, report: Report) -> None:
+def load(source: Source, report: Report, also: Callable[[], None] | None = None) -> None:
+    """``also`` runs inside the same transaction, after the records."""
     items = source.collections()
     with transaction.atomic():
         loaded = load_collections(items, report)
@@ -66,6 +67,8 @@ def load(source: Source, report: Report) -> None:
         for item, collection in plain:
             count = load_records(collection, source.records(item, collection), guard, report)
             report.counted(collection.name, count)
+        if also is not None:
+            also()
     report.progress("Copying files…")
     report.progress(f"  {load_files(source.files(), report)} files")
 
@@ -372,4 +375,6 @@ class DirectorySource:
 
 
 def import_directory(root: Path, report: Report) -> None:
-    load(DirectorySource(root), report)
+    from baas.transfer.instance import import_tables
+
+    load(DirectorySource(root), report, also=lambda: import_tables(root, report))

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from PIL import Image
@@ -58,6 +59,28 @@ def on_postgres(root: Path) -> Iterator[Instance]:
         yield live
 
 
+def _instance_tables(live: Instance) -> str:
+    """Settings, a webhook and an API key (its text, to use after the move)."""
+    settings = live.api("PATCH", "/api/settings", json={"meta": {"appName": "Moved app"}})
+    assert settings.status_code == 200, settings.text
+    hook = live.api(
+        "POST",
+        "/api/webhooks",
+        json={"collection": "posts", "events": ["create"], "url": "http://127.0.0.1:9/hook"},
+    )
+    assert hook.status_code == 200, hook.text
+    key = live.api("POST", "/api/x/api-keys", json={"name": "reader", "actions": ["list"]})
+    assert key.status_code == 200, key.text
+    return str(key.json()["key"])
+
+
+def _instance_answers(base: str, token: str) -> dict[str, object]:
+    with httpx.Client(base_url=base, headers={"Authorization": token}, timeout=30) as http:
+        return {
+            p: http.get(p).json() for p in ("/api/settings", "/api/webhooks", "/api/x/api-keys")
+        }
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
@@ -78,7 +101,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
         live.start()
         token = live.sign_in_superuser()
         made = world.build(live.url, token)
-        answers = world.observe(live.url, token, made)
+        made.ids["api_key"] = _instance_tables(live)
+        answers = {**world.observe(live.url, token, made), **_instance_answers(live.url, token)}
         live.stop()
         stderr = _run(live, "export", str(root / "export"))
     assert "posts: 4 records" in stderr and "Everything was mapped." in stderr
@@ -90,6 +114,8 @@ def test_the_export_holds_collections_records_and_files(source: tuple) -> None:
     collections = orjson.loads((exported / "collections.json").read_bytes())
     names = [c["name"] for c in collections]
     assert {"users", "_superusers", "tags", "posts", "post_titles"} <= set(names)
+    tables = {p.name for p in (exported / "system").iterdir()}
+    assert {"baas_settings_api.AppSettings.jsonl", "baas_webhooks.Webhook.jsonl"} <= tables
     users = [
         orjson.loads(line) for line in (exported / "records/users.jsonl").read_bytes().splitlines()
     ]
@@ -114,7 +140,13 @@ def test_sqlite_to_postgresql_to_sqlite_round_trips_exactly(source: tuple, tmp_p
         assert _tree(tmp_path / "from-pg") == _tree(exported)
         pg.start()
         token = pg.sign_in("_superusers", SUPERUSER, PASSWORD)
-        assert world.observe(pg.url, token, made) == answers
+        moved = {**world.observe(pg.url, token, made), **_instance_answers(pg.url, token)}
+        assert moved == answers
+        with pg.client() as http:
+            listed = http.get(
+                "/api/collections/posts/records", headers={"Authorization": made.ids["api_key"]}
+            )
+        assert listed.status_code == 200 and listed.json()["totalItems"] == 4
     with on_sqlite(tmp_path / "back") as back:
         _run(back, "import", str(tmp_path / "from-pg"))
         _run(back, "export", str(tmp_path / "back-again"))
