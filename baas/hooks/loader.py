@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 import threading
 import time
 from pathlib import Path
@@ -51,12 +52,18 @@ def signature(directory: Path) -> Signature:
 def load(directory: Path) -> Registry:
     registry = Registry()
     for path in sorted(directory.glob("*.py")):
+        name = f"baas_hooks.{path.stem}"
         loading_into(registry)
         try:
-            spec = importlib.util.spec_from_file_location(f"baas_hooks.{path.stem}", path)
+            spec = importlib.util.spec_from_file_location(name, path)
             assert spec is not None and spec.loader is not None
-            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            module = importlib.util.module_from_spec(spec)
+            # In sys.modules while it runs, as an import would be (dataclasses, pickling
+            # and typing look a class's module up there); replaced on the next load.
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
         except Exception:
+            sys.modules.pop(name, None)
             log.exception("hooks file %s failed to load; its hooks are not registered", path)
         finally:
             loading_into(None)

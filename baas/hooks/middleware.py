@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from baas.api.errors import ApiError, error_response
 from baas.hooks import dispatch
 from baas.hooks.context import HookContext, current_request
+from baas.hooks.loader import registry
 
 # The sign-in endpoints of wire-api §4 (a token is issued at the end of each).
 AUTH_PATH = re.compile(
@@ -42,6 +43,8 @@ def _before_auth(request: HttpRequest, name: str) -> HttpResponse | None:
 
     from baas.collections.models import Collection
 
+    if not any(handler.event == "auth.before" for handler in registry().handlers):
+        return None  # no lookup on the sign-in path unless some hook asks for it
     collection = Collection.objects.filter(Q(id=name) | Q(name__iexact=name)).first()
     if collection is None or not dispatch.has_handlers("auth.before", collection):
         return None

@@ -92,14 +92,18 @@ def claim(job: Job, now: datetime) -> bool:
 
 
 def run_due(now: datetime | None = None) -> list[str]:
-    """Run every enabled job whose ``next_run`` has come; the names of those run here."""
+    """Start every enabled job whose ``next_run`` has come and that this runner claims;
+    their names. Each runs as its own task (a worker each under Celery, so a long
+    retention does not hold up the others; in-process and in turn when embedded)."""
+    from baas.jobs.tasks import run
+
     moment = now or _now()
-    ran = []
+    started = []
     for job in Job.objects.filter(enabled=True, next_run__lte=moment):
         if claim(job, moment):
-            run_job(job)
-            ran.append(job.name)
-    return ran
+            run.delay(job.pk)
+            started.append(job.name)
+    return started
 
 
 def wire_date(moment: datetime | None) -> str:

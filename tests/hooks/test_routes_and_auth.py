@@ -151,3 +151,27 @@ def test_a_hook_enqueues_a_job_function_that_runs_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         created = api.post("/api/collections/posts/records", json={"title": "t"}).json()
     assert api.get(f"/api/collections/posts/records/{created['id']}").json()["n"] == 42
+
+
+def test_a_hooks_file_is_an_ordinary_module(api, write_hook):
+    """Dataclasses and string annotations need the module in sys.modules while it loads."""
+    write_hook(
+        "shapes.py",
+        """
+        from __future__ import annotations
+
+        from dataclasses import asdict, dataclass
+
+        from baas.hooks import route
+
+        @dataclass
+        class Point:
+            x: int
+            y: int
+
+        @route("GET", "/point")
+        def point(ctx):
+            return asdict(Point(1, 2))
+        """,
+    )
+    assert api.get("/api/hooks/point").json() == {"x": 1, "y": 2}
