@@ -142,6 +142,7 @@ class SchemaService:
             dependents = [] if current.is_view else self._dependent_views(current)
             for view in dependents:
                 views.drop_view(view)  # PostgreSQL would refuse to alter columns a view reads
+            search.prepare_change(current, schema.as_collection())
             self._apply_changes(current, schema, specs)
             for attr in ("name", "fields", "indexes", "rules", "options"):
                 setattr(current, attr, getattr(schema, attr))

@@ -129,6 +129,14 @@ def sync_storage(collection: Any) -> None:
         _create_sqlite(collection, fields, wanted)
 
 
+def prepare_change(current: Any, changed: Any) -> None:
+    """Before a schema change's DDL: if the searchable columns change, the old storage
+    goes first (SQLite refuses to drop a column that a trigger reads)."""
+    before, after = searchable_fields(current), searchable_fields(changed)
+    if before and _signature(before) != _signature(after):
+        drop_storage(current)
+
+
 def _is_mine(collection: Any, name: str) -> bool:
     """One of this collection's search objects (not a collection whose id extends this one)."""
     prefix = _prefix(collection)

@@ -269,3 +269,34 @@ def test_search_on_a_collection_without_searchable_fields_is_a_400(
     response = api.get("/api/collections/plain/records", query={"search": "x"})
     assert response.status_code == 400
     assert api.get("/api/collections/plain/records", query={"search": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("change", ["remove", "retype", "to_number"])
+def test_a_searchable_field_removed_or_retyped(
+    api: Any, cast: Cast, articles: dict[str, Any], change: str
+) -> None:
+    url = "/api/collections/articles"
+    fields = api.get(url, token=cast.superuser).json()["fields"]
+    body = next(f for f in fields if f["name"] == "body")
+    if change == "remove":
+        fields.remove(body)
+    elif change == "retype":
+        body.update(type="text", max=0, min=0, pattern="", autogeneratePattern="")
+    else:
+        body.update(type="number")
+    response = api.patch(url, json={"fields": fields}, token=cast.superuser)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:  # a refused conversion leaves everything as it was
+        assert change == "to_number"
+        assert titles(search(api, "winter", cast.other)) == ["Roses"]
+        return
+    assert titles(search(api, "roses", cast.other))[0] == "Roses"
+    expected = ["Roses"] if change == "retype" else []
+    assert titles(search(api, "winter", cast.other)) == expected
+    created = api.post(
+        "/api/collections/articles/records",
+        json={"title": "Basil", "status": "public"},
+        token=cast.superuser,
+    )
+    assert created.status_code == 200, created.content
+    assert titles(search(api, "basil", cast.other)) == ["Basil"]
