@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
     # baas.backups: starts the cron jobs due this minute (scheduled backups, logs cleanup).
     "baas.backups.tick": {"task": "baas.backups.tick", "schedule": 30.0},
     "baas.webhooks.resume": {"task": "baas.webhooks.resume", "schedule": 60.0},  # baas.webhooks
+    "baas.push.resume": {"task": "baas.push.resume", "schedule": 60.0},  # baas.push
     "baas.jobs.tick": {"task": "baas.jobs.tick", "schedule": 15.0},  # scheduled jobs (baas.jobs)
 }
 # Backups (baas.backups): archives, unless backups.s3 is enabled; also its lock and temp files.

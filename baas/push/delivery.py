@@ -3,6 +3,8 @@
 With Redis the Celery task ``baas.push.deliver`` makes each attempt and retries with
 ``self.retry(countdown=…)``; embedded (tasks eager) a small thread pool makes them and
 a timer waits out the backoff, so the request that asked for the push never waits.
+As for webhooks, the row says when the next attempt is due, and the periodic
+``baas.push.resume`` task restarts outcomes whose runner went away (a restart).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from baas.push import senders
 from baas.push.models import Device, Outcome
@@ -26,7 +30,7 @@ def backoff(attempt: int) -> float:
 
 def attempt(outcome_id: int) -> float | None:
     """One attempt for one device; seconds until the next attempt, or None when settled."""
-    outcome = Outcome.objects.filter(id=outcome_id, status=Outcome.PENDING).first()
+    outcome = _claim(outcome_id)
     if outcome is None:
         return None
     note = outcome.notification
@@ -43,10 +47,35 @@ def attempt(outcome_id: int) -> float | None:
         Device.objects.filter(id=outcome.device_id).delete()
     elif result.outcome == senders.RETRY and number < senders.config().max_attempts:
         status, retry_in = Outcome.PENDING, backoff(number)
+    due = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
     Outcome.objects.filter(id=outcome.id).update(
-        status=status, attempts=number, error=result.detail
+        status=status, attempts=number, error=result.detail, next_attempt_at=due, locked_until=None
     )
     return retry_in
+
+
+def _claim(outcome_id: int) -> Outcome | None:
+    """Take the outcome for one attempt (another runner leaves a claimed one alone)."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=senders.TIMEOUT * 2 + 30)
+    free = Outcome.objects.filter(id=outcome_id, status=Outcome.PENDING).exclude(
+        locked_until__gt=now
+    )
+    if not free.update(locked_until=lease):
+        return None
+    return Outcome.objects.select_related("notification").filter(id=outcome_id).first()
+
+
+def resume_due(grace: float = 60.0) -> list[int]:
+    """Dispatch pending outcomes overdue by ``grace`` seconds (their runner went away)."""
+    now = timezone.now()
+    overdue = Outcome.objects.filter(
+        status=Outcome.PENDING, next_attempt_at__lt=now - timedelta(seconds=grace)
+    ).exclude(locked_until__gt=now)
+    ids = list(overdue.values_list("id", flat=True)[:500])
+    for outcome_id in ids:
+        dispatch(outcome_id)
+    return ids
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -55,6 +55,9 @@ class Outcome(models.Model):
     status = models.CharField(max_length=16, default=PENDING)
     attempts = models.IntegerField(default=0)
     error = models.TextField(default="", blank=True)
+    # when the next attempt is due, and a lease while one is in flight (as webhooks)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from baas.api.errors import ValidationFailed, field_error
 from baas.push.models import PLATFORMS, Device, Notification, Outcome
@@ -66,12 +67,19 @@ def send(
             devices = devices.filter(collection_id=collection_id)
     else:
         devices = [d for d in devices.filter(~Q(topics=[])) if topic in d.topics]  # type: ignore[assignment]
+    now = timezone.now()
     with transaction.atomic():
         note = Notification.objects.create(
             user_id=user_id or "", topic=topic or "", title=title, body=body, data=data or {}
         )
         outcomes = Outcome.objects.bulk_create(
-            Outcome(notification=note, device_id=d.id, platform=d.platform, token=d.token)
+            Outcome(
+                notification=note,
+                device_id=d.id,
+                platform=d.platform,
+                token=d.token,
+                next_attempt_at=now,
+            )
             for d in devices
         )
         ids = [o.id for o in Outcome.objects.filter(notification=note)] if outcomes else []

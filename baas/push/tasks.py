@@ -19,3 +19,11 @@ def deliver(self: Any, outcome_id: int) -> None:
     retry_in = attempt(outcome_id)
     if retry_in is not None:
         raise self.retry(exc=PushRetry(outcome_id), countdown=retry_in)
+
+
+@shared_task(name="baas.push.resume", ignore_result=True)
+def resume() -> None:
+    """Restart device sends whose runner went away between two attempts."""
+    from baas.push.delivery import resume_due
+
+    resume_due()
