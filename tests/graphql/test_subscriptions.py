@@ -75,8 +75,12 @@ def world(baas_server: Any) -> World:
 
 
 class Socket:
-    def __init__(self, base: str, subprotocols: list[str] | None = None):
+    def __init__(
+        self, base: str, subprotocols: list[str] | None = None, url_token: str | None = None
+    ):
         url = base.replace("http://", "ws://") + "/api/graphql"
+        if url_token:
+            url += f"?token={url_token}"
         self.ws: ClientConnection = connect(
             url,
             subprotocols=subprotocols or [PROTOCOL],
@@ -200,6 +204,29 @@ def test_one_record_by_id_and_a_filter(world: World, sockets: Any) -> None:
     world.create("gq_posts", {"title": "other", "public": True})
     got = {(e["id"], e["payload"]["data"]["gq_posts"]["record"]["title"]) for e in guest.quiet()}
     assert got == {("id", "watched 2"), ("f", "match")}
+
+
+def test_updates_and_deletes_are_checked_against_the_event_row(world: World, sockets: Any) -> None:
+    """A post made private is no longer sent to the guest; its delete neither, while the
+    owner (whose it is) gets both; the token may come in the URL, as on /api/ws."""
+    post = world.create(
+        "gq_posts", {"title": "soon private", "public": True, "owner": world.owner_id}
+    )
+    guest = sockets()
+    owner = Socket(world.base, url_token=world.owner)
+    owner.init()
+    try:
+        for socket in (guest, owner):
+            socket.subscribe("1", "subscription { gq_posts { action record { id title } } }")
+        settle(guest, owner)
+        url = f"/api/collections/gq_posts/records/{post['id']}"
+        world.api.ok("PATCH", url, {"public": False}, token=world.superuser)
+        world.api.ok("DELETE", url, None, token=world.superuser)
+        actions = [e["payload"]["data"]["gq_posts"]["action"] for e in owner.quiet()]
+        assert actions == ["update", "delete"]
+        assert guest.quiet() == []
+    finally:
+        owner.ws.close()
 
 
 def test_complete_stops_the_events(world: World, sockets: Any) -> None:
