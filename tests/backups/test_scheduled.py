@@ -10,19 +10,25 @@ count, a manual one is never touched.
 - embedded ``baas serve`` (no Redis): its in-process scheduler runs the tick;
 - ``baas serve`` + ``baas worker`` (Redis; the run's database): Celery beat does.
 
-The tick and the retention rule alone, with a controlled clock, are in
-``test_crons.py`` and ``test_scheduler.py``.
+Retention with the archives on S3 (``backups.s3``) is the last test. The tick and the
+retention rule alone, with a controlled clock, are in ``test_crons.py`` and
+``test_scheduler.py``.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from baas.backups.tasks import prune_auto_backups
+from baas.settings_api import service
 from tests import services
 from tests.backups.archives import zip_bytes
 from tests.reliability.live import Instance, instance, wait_for
@@ -30,6 +36,7 @@ from tests.reliability.live import Instance, instance, wait_for
 SEEDED = [f"@auto_pb_backup_acme_2026010100000{i}.zip" for i in range(3)]
 MANUAL = "pb_backup_20260101000000.zip"
 SECRET = "scheduled-backups-secret-4f1e9a3c6b7c4e1a9b3f6d2e8a5c"
+REDIS_DB = 11  # apart from the suite's (15) and the deployment test's (12)
 
 
 def seed(backups: Path) -> None:
@@ -94,10 +101,29 @@ def worker(live: Instance) -> Iterator[Path]:
         services.stop_process(proc, timeout=30)
 
 
+def own_redis(url: str) -> str:
+    """``url`` on a Redis database number of this test's own, emptied.
+
+    The suite's database number also carries the tasks that other tests' live servers
+    queue with no worker to run them: a worker there would work through that backlog
+    (or another test's worker would take this one's tasks).
+    """
+    import redis
+
+    mine = services.ensure_redis(urlunsplit(urlsplit(url)._replace(path=f"/{REDIS_DB}")))
+    connection = redis.Redis.from_url(mine)
+    try:
+        connection.flushdb()
+    finally:
+        connection.close()
+    return mine
+
+
 def test_celery_beat_makes_scheduled_backups_and_prunes(tmp_path: Path, redis_url: str) -> None:
     secret = os.environ.get("BAAS_SECRET_KEY") or SECRET
+    broker = own_redis(redis_url)
     with instance(
-        tmp_path, workers=1, start=False, REDIS_URL=redis_url, BAAS_SECRET_KEY=secret
+        tmp_path, workers=1, start=False, REDIS_URL=broker, BAAS_SECRET_KEY=secret
     ) as live:
         backups = live.data_dir / "backups"
         seed(backups)
@@ -105,3 +131,31 @@ def test_celery_beat_makes_scheduled_backups_and_prunes(tmp_path: Path, redis_ur
         schedule(live)
         with worker(live) as log_path:
             check_retention(live, backups, log_path.read_text(errors="replace"))
+
+
+def test_retention_prunes_automatic_backups_on_s3(db: Any, s3_server: Any) -> None:
+    """With ``backups.s3`` the same rule applies to the bucket (newest by time, then name)."""
+    client = s3_server.client()
+    bucket = f"backups-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=bucket)
+    service.update(
+        {
+            "backups": {
+                "s3": {
+                    "enabled": True,
+                    "bucket": bucket,
+                    "region": s3_server.region,
+                    "endpoint": s3_server.endpoint,
+                    "accessKey": s3_server.access_key,
+                    "secret": s3_server.secret_key,
+                    "forcePathStyle": True,
+                }
+            }
+        }
+    )
+    autos = [f"@auto_pb_backup_acme_2026010100000{i}.zip" for i in range(4)]
+    for key in [*autos, MANUAL]:  # oldest first (LastModified ties go by name)
+        client.put_object(Bucket=bucket, Key=key, Body=zip_bytes({"a": b"b"}))
+    assert sorted(prune_auto_backups(2)) == autos[:2]
+    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    assert sorted(item["Key"] for item in listed) == sorted([*autos[2:], MANUAL])
