@@ -130,6 +130,37 @@ SCENARIOS = [
         total=4,
     ),
     Case(
+        "sort by a function, descending",
+        "superuser",
+        {"fn": "sum(views),count", "groupBy": "kind", "sort": "-sum(views)"},
+        items=[
+            {"group": {"kind": "blog"}, "sum": {"views": 1030}, "count": 2},
+            {"group": {"kind": "news"}, "sum": {"views": 615}, "count": 3},
+        ],
+    ),
+    Case(
+        "min/max skip empty dates, per group",
+        "superuser",
+        {
+            "fn": "min(day),max(day)",
+            "groupBy": "author",
+            "filter": "title != 'Draft'",
+            "sort": "min(day)",
+        },
+        items=[
+            {
+                "group": {"author": "OTHER"},
+                "min": {"day": "2023-12-31 00:00:00.000Z"},
+                "max": {"day": "2023-12-31 00:00:00.000Z"},
+            },
+            {
+                "group": {"author": "OWNER"},
+                "min": {"day": "2024-01-05 00:00:00.000Z"},
+                "max": {"day": "2024-03-01 00:00:00.000Z"},
+            },
+        ],
+    ),
+    Case(
         "group rows are paged",
         "superuser",
         {"groupBy": "title", "perPage": "2", "page": "2", "fn": "max(views)"},
