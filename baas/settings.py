@@ -101,6 +101,10 @@ def _sqlite(name: str) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": name,
+        # One connection per thread, kept across requests (opening one runs the PRAGMAs
+        # and registers Django's SQL functions: most of a cheap request's CPU).
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers run beside the writer; IMMEDIATE takes the write
             # lock at BEGIN so concurrent writers wait instead of failing.
