@@ -52,10 +52,10 @@ def value_schema(field: dict[str, Any]) -> Schema:
     if kind in ("date", "autodate"):
         return dict(DATE)
     if kind == "select":
-        values = [str(v) for v in field.get("values") or []]
+        values = list(dict.fromkeys(str(v) for v in field.get("values") or []))
         if _is_multi(field):
             return {"type": "array", "items": {"type": "string", "enum": values}}
-        return {"type": "string", "enum": ["", *values]}
+        return {"type": "string", "enum": list(dict.fromkeys(["", *values]))}
     if kind == "json":
         return {"description": "Any JSON value (`null` when empty)."}
     if kind == "geoPoint":
