@@ -217,8 +217,11 @@ def _create_sqlite(collection: Any, fields: list[dict[str, Any]], wanted: Names)
         f"INSERT INTO {ids} (id) SELECT id FROM {table}",
         f"INSERT INTO {fts} (rowid, {listed}) SELECT m.rowid, {', '.join('t.' + c for c in columns)}"
         f" FROM {ids} AS m JOIN {table} AS t ON t.id = m.id",
+        # OR IGNORE and the DELETE: a map row left behind (e.g. by a REPLACE, which
+        # fires no delete trigger) is reused rather than failing the insert.
         f"CREATE TRIGGER {quote(wanted.trigger('ai'))} AFTER INSERT ON {table} BEGIN"
-        f" INSERT INTO {ids} (id) VALUES (new.id);"
+        f" INSERT OR IGNORE INTO {ids} (id) VALUES (new.id);"
+        f" DELETE FROM {fts} WHERE rowid = {rowid_of % 'new'};"
         f" INSERT INTO {fts} (rowid, {listed}) VALUES ({rowid_of % 'new'}, {new}); END",
         f"CREATE TRIGGER {quote(wanted.trigger('ad'))} AFTER DELETE ON {table} BEGIN"
         f" DELETE FROM {fts} WHERE rowid = {rowid_of % 'old'};"

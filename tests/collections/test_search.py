@@ -300,3 +300,35 @@ def test_a_searchable_field_removed_or_retyped(
     )
     assert created.status_code == 200, created.content
     assert titles(search(api, "basil", cast.other)) == ["Basil"]
+
+
+def test_an_upsert_in_sql_keeps_the_index_right(
+    api: Any, cast: Cast, articles: dict[str, Any]
+) -> None:
+    """Writes that bypass the API are indexed too. SQLite's REPLACE fires no delete
+    trigger: the insert trigger copes with the map row left behind. PostgreSQL's
+    upsert: the index is the table's own."""
+    from django.db import connection
+
+    from baas.collections import naming
+    from baas.collections.ddl import quote
+
+    collection = Collection.objects.get(name="articles")
+    table = quote(naming.table_name(collection.id))
+    body = naming.column_name(collection.field("body") or {})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [articles["Roses"]])
+        row = list(cursor.fetchone())
+        columns = [c[0] for c in cursor.description]
+        row[columns.index(body)] = "<p>lilies</p>"
+        marks = ", ".join(["%s"] * len(row))
+        if connection.vendor == "sqlite":
+            cursor.execute(f"REPLACE INTO {table} VALUES ({marks})", row)
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT (id) DO UPDATE"
+                f" SET {quote(body)} = excluded.{quote(body)}",
+                row,
+            )
+    assert titles(search(api, "lilies", cast.other)) == ["Roses"]
+    assert titles(search(api, "pruning", cast.other)) == []
