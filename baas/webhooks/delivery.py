@@ -210,14 +210,6 @@ def resume_due(grace: float = 60.0) -> list[str]:
     return ids
 
 
-def pending_work() -> bool:
-    """Whether this process still has embedded deliveries queued or waiting (tests)."""
-    with _pool_lock:
-        timers = bool(_timers)
-        pool = _pool
-    return timers or bool(pool and pool._work_queue.qsize())
-
-
 def describe(delivery: Delivery) -> dict[str, Any]:
     return {
         "id": delivery.id,
