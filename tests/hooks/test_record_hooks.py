@@ -159,3 +159,21 @@ def test_after_hooks_run_after_commit_and_write_through_the_record_service(
         "records.after_create t1",
         "records.after_delete t1",
     ]
+
+
+def test_hooks_registered_from_python_code_apply_beside_the_files(api, posts, write_hook):
+    """A decorator used outside a hooks file (an app's ready(), say) registers for good."""
+    from baas.hooks import on
+    from baas.hooks.api import PERMANENT
+
+    write_hook("slugs.py", SLUGGER)
+
+    @on("records.before_create", collection="posts")
+    def count(ctx):
+        ctx.record["n"] = 7
+
+    try:
+        created = api.post("/api/collections/posts/records", json={"title": "Both Ways"}).json()
+    finally:
+        PERMANENT.handlers.clear()
+    assert (created["slug"], created["n"]) == ("both-ways", 7)

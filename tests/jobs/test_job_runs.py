@@ -160,3 +160,34 @@ def test_retention_goes_through_the_record_service_cascades_and_refusals(
     left = [i["title"] for i in api.get("/api/collections/posts/records").json()["items"]]
     assert left == ["pinned"]  # a required relation keeps it, as a REST delete would
     assert api.get("/api/collections/comments/records").json()["totalItems"] == 0  # cascaded
+
+
+def test_retention_deletes_send_the_record_events_realtime_listens_to(
+    api, superuser_token, posts, django_capture_on_commit_callbacks
+):
+    from baas.collections.records.events import record_changed
+
+    old = api.post("/api/collections/posts/records", json={"title": "old"}).json()["id"]
+    api.post("/api/collections/posts/records", json={"title": "new"})
+    _age("posts", old, 10)
+    job = service.save(
+        Job(),
+        {
+            "name": "r",
+            "schedule": "@daily",
+            "kind": "retention",
+            "config": {"collection": "posts", "days": 5},
+        },
+    )
+    seen: list[tuple[str, str, str]] = []
+
+    def listen(sender, collection, action, record, **kwargs):
+        seen.append((collection.name, action, record["id"]))
+
+    record_changed.connect(listen, dispatch_uid="test-retention-events")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            service.run_job(job)
+    finally:
+        record_changed.disconnect(dispatch_uid="test-retention-events")
+    assert seen == [("posts", "delete", old)]
