@@ -4,7 +4,9 @@ A page is a script: its JavaScript blocks run in document order as one ES module
 under Node (with the real ``pocketbase`` npm SDK), so a later block sees what an
 earlier one declared. Shell blocks run with bash and Python blocks with the project's
 interpreter, each where it stands in that order (the module calls them). Dart blocks
-are checked, not run (``dart_api.py`` says how). The docs write the server as
+are checked, not run (``dart_api.py`` says how). TypeScript blocks are type-checked
+with ``tsc`` against the SDK's own types, then run (transpiled) in their own block
+scope: each page's TypeScript is self-contained. The docs write the server as
 ``http://127.0.0.1:8090``; the test puts its own live server's address there.
 """
 
@@ -19,7 +21,16 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 DOCS_URL = "http://127.0.0.1:8090"
 
-RUN = {"js": "js", "javascript": "js", "sh": "sh", "bash": "sh", "python": "python", "py": "python"}
+RUN = {
+    "js": "js",
+    "javascript": "js",
+    "ts": "ts",
+    "typescript": "ts",
+    "sh": "sh",
+    "bash": "sh",
+    "python": "python",
+    "py": "python",
+}
 CHECK = {"dart": "dart"}
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
@@ -116,18 +127,21 @@ globalThis.askUser = async (question, email) => {
 """
 
 
-def page_script(page_blocks: list[Block], url: str, python: str) -> str:
+def page_script(
+    page_blocks: list[Block], url: str, python: str, transpiled: dict[Block, str] | None = None
+) -> str:
     """One ES module that runs the page's runnable blocks in document order."""
-    imports: list[str] = []
+    imports = Imports()
     body: list[str] = []
     for block in page_blocks:
         code = for_server(block.code, url)
         where = json.dumps(block.where)
-        if block.kind == "js":
-            for statement in _IMPORT.findall(code):
-                if statement.strip() not in imports:
-                    imports.append(statement.strip())
-            code = _IMPORT.sub("", code)
+        if block.kind in ("js", "ts"):
+            if block.kind == "ts":
+                code = for_server((transpiled or {})[block], url)
+            code = imports.take(code)
+            if block.kind == "ts":
+                code = "{\n" + code + "\n}"
             body.append(f"// {block.where}\nglobalThis.__where = {where};\n{code}")
         elif block.kind == "sh":
             args = json.dumps(["-euo", "pipefail", "-c", code])
@@ -135,4 +149,47 @@ def page_script(page_blocks: list[Block], url: str, python: str) -> str:
         elif block.kind == "python":
             args = json.dumps(["-c", code])
             body.append(f"// {block.where}\n__run({json.dumps(python)}, {args}, {where});")
-    return "\n".join([*imports, PRELUDE, *body, 'console.log("all samples ran");', ""])
+    return "\n".join([*imports.lines(), PRELUDE, *body, 'console.log("all samples ran");', ""])
+
+
+_IMPORT_PARTS = re.compile(
+    r"^import\s+(?:(?P<default>[\w$]+)\s*,?\s*)?(?:\{(?P<named>[^}]*)\})?\s*from\s+['\"](?P<module>[^'\"]+)['\"];?\s*$"
+)
+
+
+class Imports:
+    """The imports of all a page's blocks, merged per module (a module is one script)."""
+
+    def __init__(self) -> None:
+        self.default: dict[str, str] = {}
+        self.named: dict[str, list[str]] = {}
+        self.other: list[str] = []
+
+    def take(self, code: str) -> str:
+        for statement in _IMPORT.findall(code):
+            self.add(statement.strip())
+        return _IMPORT.sub("", code)
+
+    def add(self, statement: str) -> None:
+        match = _IMPORT_PARTS.match(statement)
+        if match is None:  # import * as x, side-effect imports: kept as written
+            if statement not in self.other:
+                self.other.append(statement)
+            return
+        module = match["module"]
+        names = self.named.setdefault(module, [])
+        if match["default"]:
+            known = self.default.setdefault(module, match["default"])
+            assert known == match["default"], f"two default names for {module}"
+        for name in (n.strip() for n in (match["named"] or "").split(",")):
+            if name and name not in names:
+                names.append(name)
+
+    def lines(self) -> list[str]:
+        out = list(self.other)
+        for module, names in self.named.items():
+            parts = [self.default[module]] if module in self.default else []
+            if names:
+                parts.append("{ " + ", ".join(names) + " }")
+            out.append(f"import {', '.join(parts)} from {json.dumps(module)};")
+        return out

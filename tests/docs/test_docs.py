@@ -74,7 +74,11 @@ SYNTAX_ONLY = {
 
 ALL_BLOCKS = [b for page in pages() for b in blocks(page)]
 RUN_PAGES = sorted(
-    {b.page for b in ALL_BLOCKS if b.kind in ("js", "sh", "python") and b.page not in SYNTAX_ONLY}
+    {
+        b.page
+        for b in ALL_BLOCKS
+        if b.kind in ("js", "ts", "sh", "python") and b.page not in SYNTAX_ONLY
+    }
 )
 DART_BLOCKS = [b for b in ALL_BLOCKS if b.kind == "dart" and b.page not in SYNTAX_ONLY]
 
@@ -171,6 +175,48 @@ def node_modules() -> Path:
     return SDK_DIR / "node_modules"
 
 
+TS_PAGES = sorted({b.page for b in ALL_BLOCKS if b.kind == "ts" and b.page not in SYNTAX_ONLY})
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def typescript() -> Path:
+    """tests/docs/node_modules: typescript and the pocketbase SDK (its .d.ts), ``npm ci``."""
+    if not (HERE / "node_modules" / "typescript").is_dir():
+        npm = shutil.which("npm")
+        assert npm, "npm is required for the docs samples"
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=300)
+    return HERE / "typescript.mjs"
+
+
+def transpile(tool: Path, block: Block) -> str:
+    done = subprocess.run(
+        ["node", str(tool), "transpile"],
+        input=block.code,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("page", TS_PAGES)
+def test_typescript_samples_typecheck(page: str, tmp_path: Path, typescript: Path) -> None:
+    """A page's TypeScript blocks, as one file, pass `tsc --strict` against the SDK's types."""
+    code = "\n".join(b.code for b in blocks(DOCS / page) if b.kind == "ts")
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    (tmp_path / "node_modules").symlink_to(HERE / "node_modules")
+    (tmp_path / "sample.ts").write_text(code)
+    done = subprocess.run(
+        ["node", str(typescript), "check", str(tmp_path / "sample.ts")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox, Path]]:
     """An SMTP sink whose mails are also written as JSON files (askUser reads them)."""
@@ -199,7 +245,7 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox
 
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_samples_run(
-    page: str, tmp_path: Path, node_modules: Path, mail_dir: tuple[Mailbox, Path]
+    page: str, tmp_path: Path, node_modules: Path, typescript: Path, mail_dir: tuple[Mailbox, Path]
 ) -> None:
     box, folder = mail_dir
     for old in folder.iterdir():  # mail from earlier pages' servers
@@ -230,7 +276,8 @@ def test_page_samples_run(
         script = tmp_path / "page.mjs"
         (tmp_path / "node_modules").symlink_to(node_modules)
         runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
-        script.write_text(page_script(runnable, live.url, sys.executable))
+        ts = {b: transpile(typescript, b) for b in runnable if b.kind == "ts"}
+        script.write_text(page_script(runnable, live.url, sys.executable, ts))
         work = tmp_path / "work"  # shell samples run here, as in a checkout: .venv/bin/baas
         work.mkdir()
         (work / ".venv").symlink_to(REPO / ".venv")
@@ -282,6 +329,13 @@ def syntax_problem(block: Block, tmp_path: Path) -> str:
         return done.stderr if done.returncode else ""
     elif block.kind == "dart":
         return "; ".join(dart_api.check(block.code))
+    elif block.lang == "graphql":
+        from graphql import GraphQLSyntaxError, parse
+
+        try:
+            parse(block.code)
+        except GraphQLSyntaxError as exc:
+            return str(exc)
     elif block.lang == "json":
         try:
             json.loads(block.code)
