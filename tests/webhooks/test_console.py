@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from baas.webhooks.models import Delivery, Webhook
+from baas.webhooks.models import Attempt, Delivery, Webhook
 from tests.cast import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +62,17 @@ def test_the_log_lists_deliveries_with_a_replay_button_and_replay_queues_a_copy(
     sent = console.post(f"/_/webhooks/{hook.id}/test")
     assert sent.status_code == 302
     delivery = Delivery.objects.get()
+    started = timezone.now()
+    Attempt.objects.create(
+        delivery=delivery, number=1, started=started, status_code=503, retry_in=0.5
+    )
+    Attempt.objects.create(
+        delivery=delivery, number=2, started=started, error="ConnectError: refused"
+    )
     page = console.get(f"/_/webhooks/{hook.id}")
     assert f'hx-post="/_/webhooks/deliveries/{delivery.id}/replay"'.encode() in page.content
+    assert b"HTTP 503" in page.content and b"retry in 0.5 s" in page.content
+    assert b"ConnectError: refused" in page.content
     replayed = console.post(f"/_/webhooks/deliveries/{delivery.id}/replay", HTTP_HX_REQUEST="true")
     assert replayed.status_code == 200 and b"Replayed as" in replayed.content
     copy = Delivery.objects.exclude(id=delivery.id).get()
