@@ -30,12 +30,7 @@ from baas.transfer.importer import Row, load
 from baas.transfer.report import Report
 
 RULE_COLUMNS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
-# Kept in PocketBase's other tables; not data of collections.
-NOT_IMPORTED = (
-    "settings (_params: application name and URL, SMTP, S3, backups, rate limits): "
-    "set them again in the console or the settings API",
-    "logs (auxiliary.db) and PocketBase hooks/migrations (pb_hooks, pb_migrations)",
-)
+NOT_IMPORTED = ("logs (auxiliary.db) and PocketBase hooks/migrations (pb_hooks, pb_migrations)",)
 
 
 def _read_only_uri(database: Path, scratch: Path) -> str:
@@ -118,6 +113,49 @@ class PocketBaseSource:
     def files(self) -> Iterable[tuple[str, Path]]:
         return list(self.referenced)
 
+    def settings(self, report: Report) -> dict[str, Any] | None:
+        """The ``settings`` row of ``_params`` (None, reported, when it cannot be read)."""
+        if "_params" not in self.tables:
+            return None
+        row = self.conn.execute("SELECT value FROM _params WHERE id = 'settings'").fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            values = orjson.loads(row[0])
+        except orjson.JSONDecodeError:
+            report.problem(
+                "settings not imported: they are encrypted (PB_ENCRYPTION); "
+                "set them again in the console or the settings API"
+            )
+            return None
+        return values if isinstance(values, dict) else None
+
+
+def import_settings(values: dict[str, Any], report: Report) -> None:
+    """Through the settings service, validated: a section it refuses is left out, reported."""
+    from baas.api.errors import ValidationFailed
+    from baas.settings_api import service
+
+    if not values:
+        return
+    from baas.settings_api.models import SINGLETON_ID, AppSettings
+
+    stored = AppSettings.objects.filter(id=SINGLETON_ID)
+    before = stored.values_list("data", "updated").first()
+    values = dict(values)
+    for _attempt in range(len(values) + 1):
+        try:
+            service.update(values)
+            break
+        except ValidationFailed as exc:
+            refused = [key for key in exc.data if key in values] or list(values)
+            for key in refused:
+                report.problem(f"settings.{key} not imported: {exc.data.get(key, exc.message)}")
+                values.pop(key)
+    if before is not None and stored.values_list("data", flat=True).first() == before[0]:
+        stored.update(updated=before[1])  # nothing changed: a second run leaves no trace
+    report.progress(f"settings: {', '.join(sorted(values)) or 'none'}")
+
 
 def wire_collection(row: dict[str, Any]) -> dict[str, Any]:
     """A ``_collections`` row in the collections API's shape (options flattened)."""
@@ -160,7 +198,8 @@ def convert_row(collection: Collection, raw: dict[str, Any]) -> Row:
 def import_pocketbase(pb_data: Path, report: Report) -> None:
     source = PocketBaseSource(pb_data)
     try:
-        load(source, report)
+        settings = source.settings(report)
+        load(source, report, also=lambda: import_settings(settings or {}, report))
     finally:
         source.close()
     for note in NOT_IMPORTED:

@@ -88,6 +88,7 @@ def posts(tags_id: str) -> dict[str, Any]:
     }
 
 
+META = {"appName": "Moved app", "appURL": "https://moved.example.com", "senderName": "Moved"}
 VIEW = {
     "name": "post_titles",
     "type": "view",
@@ -158,6 +159,7 @@ def build(base: str, token: str) -> World:
         }
         _ok(http.patch("/api/collections/users", json={"fields": [*users_fields, favorite]}))
         _ok(http.post("/api/collections", json=VIEW))
+        _ok(http.patch("/api/settings", json={"meta": META}))
         _records(http, world)
     return world
 
@@ -280,6 +282,8 @@ def observe(base: str, superuser_token: str, world: World) -> dict[str, Any]:
             out[name] = _ok(http.get(path, params=params, headers=headers))
         for name in ("tags", "posts", "users", "post_titles"):
             out[f"schema_{name}"] = _ok(http.get(f"/api/collections/{name}", headers=as_super))
+        settings = _ok(http.get("/api/settings", headers=as_super))
+        out["settings_meta"] = {key: settings["meta"][key] for key in META}
     out["alice_record"] = alice["record"]
     out["bob_record"] = bob["record"]
     return out
