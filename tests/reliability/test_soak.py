@@ -1,10 +1,13 @@
 """Soak: a live ``baas serve`` (two worker processes) under mixed load for a while.
 
-1,000 SSE subscribers stay connected the whole time: 900 watch ``soak_posts/*`` and
-100 watch ``soak_notes/*``. One writer per watched collection creates, updates and
-deletes records at a steady pace (so the events land on either worker process and
-cross the realtime bus); four more clients mix lists, filtered lists, views,
-creates, updates and deletes on a third collection nobody watches. Meanwhile the
+1,000 SSE subscribers stay connected the whole time: 900 guests watch
+``soak_posts/*`` (open rules) and 100 signed-in users, half of them as one user and
+half as another, watch ``soak_notes/*``, whose rules let each user see only the
+notes they own. One writer per watched collection creates, updates and deletes
+records at a steady pace (so the events land on either worker process and cross the
+realtime bus; notes alternate between the two owners); four more clients mix lists,
+filtered lists, views, creates, updates and deletes on a third collection nobody
+watches. Meanwhile the
 server's processes are sampled: resident memory (all of them, ``psutil``), open
 file descriptors and database connections (PostgreSQL: ``pg_stat_activity``;
 SQLite: the database file's open handles).
@@ -12,8 +15,9 @@ SQLite: the database file's open handles).
 It holds when:
 
 - no request failed (every answer is the expected 200/204; no 5xx, no transport error);
-- every subscriber got exactly the events of its collection's writes: none lost,
-  none duplicated, none from the other collection, and no stream ended early;
+- every subscriber got exactly the events it may see: all of its collection's writes
+  (for a note: those of the notes its user owns); none lost, none duplicated, none
+  from the other collection or of the other user's notes, and no stream ended early;
 - memory does not grow after warm-up: the least-squares slope of the total RSS over
   the second half, times that half's length, stays under ``RSS_GROWTH_BOUND``;
 - descriptors and database connections do not grow either (second half vs first),
@@ -45,7 +49,7 @@ import httpx
 import psutil
 
 from bench.realtime import ChunkedDecoder, event_data, parse_events
-from tests.reliability.live import Instance, instance
+from tests.reliability.live import PASSWORD, Instance, instance
 
 SECONDS = float(os.environ.get("BAAS_SOAK_SECONDS", "75"))
 SUBSCRIBERS = {"soak_posts": 900, "soak_notes": 100}  # 1,000 in all
@@ -66,6 +70,7 @@ class Load:
     errors: list[str] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
     written: dict[str, list[Key]] = field(default_factory=dict)  # collection -> its events
+    owners: dict[str, str] = field(default_factory=dict)  # note id -> its owner's id
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def check(self, what: str, answer: httpx.Response | None, error: str = "") -> bool:
@@ -88,8 +93,9 @@ class Sample:
 class Subscriber:
     """One ``GET /api/realtime`` connection subscribed to ``<collection>/*``."""
 
-    def __init__(self, collection: str) -> None:
+    def __init__(self, collection: str, user: tuple[str, str] | None = None) -> None:
         self.collection = collection
+        self.user_id, self.token = user or ("", "")
         self.client_id: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.received: list[Key] = []
         self.foreign: list[bytes] = []  # events it should never have had
@@ -150,6 +156,14 @@ def _key(action: str, record: dict[str, Any]) -> Key:
     return (action, str(record["id"]), record.get("n"))
 
 
+def expected(sub: Subscriber, load: Load) -> list[Key]:
+    """The events ``sub`` may see: every write of its collection, or its user's notes."""
+    events = load.written.get(sub.collection, [])
+    if not sub.user_id:
+        return events
+    return [key for key in events if load.owners.get(key[1]) == sub.user_id]
+
+
 # ---- the server's processes ------------------------------------------------------------------
 
 
@@ -196,10 +210,14 @@ class Probe:
 # ---- the load ----------------------------------------------------------------------------------
 
 
-async def subscribe_all(base: str, token: str) -> list[Subscriber]:
+async def subscribe_all(base: str, users: list[tuple[str, str]]) -> list[Subscriber]:
+    """Guests on ``soak_posts``; on ``soak_notes``, signed in as each user in turn."""
     url = urlsplit(base)
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    subscribers = [Subscriber(c) for c, n in SUBSCRIBERS.items() for _ in range(n)]
+    subscribers = [Subscriber("soak_posts") for _ in range(SUBSCRIBERS["soak_posts"])]
+    subscribers += [
+        Subscriber("soak_notes", users[i % len(users)]) for i in range(SUBSCRIBERS["soak_notes"])
+    ]
     gate = asyncio.Semaphore(100)
 
     async def one(sub: Subscriber, http: httpx.AsyncClient) -> None:
@@ -209,6 +227,7 @@ async def subscribe_all(base: str, token: str) -> list[Subscriber]:
             answer = await http.post(
                 "/api/realtime",
                 json={"clientId": client_id, "subscriptions": [f"{sub.collection}/*"]},
+                headers={"Authorization": sub.token},
             )
             assert answer.status_code == 204, answer.text
 
@@ -218,8 +237,13 @@ async def subscribe_all(base: str, token: str) -> list[Subscriber]:
     return subscribers
 
 
-async def event_writer(base: str, token: str, collection: str, load: Load) -> None:
-    """Creates, updates and deletes in ``collection`` at a steady pace; records each event."""
+async def event_writer(
+    base: str, token: str, collection: str, load: Load, owners: list[str]
+) -> None:
+    """Creates, updates and deletes in ``collection`` at a steady pace; records each event.
+
+    Notes (``soak_notes``) belong to each of ``owners`` in turn.
+    """
     rng = random.Random(collection)
     events = load.written.setdefault(collection, [])
     live: dict[str, int] = {}
@@ -233,10 +257,15 @@ async def event_writer(base: str, token: str, collection: str, load: Load) -> No
             roll = rng.random()
             try:
                 if not live or roll < 0.5:
-                    answer = await http.post(path, json={"title": "soak", "n": 0})
+                    body: dict[str, Any] = {"title": "soak", "n": 0}
+                    if collection == "soak_notes":
+                        body["owner"] = owners[len(load.owners) % len(owners)]
+                    answer = await http.post(path, json=body)
                     if load.check(f"{collection} create", answer):
                         record = answer.json()
                         live[record["id"]] = 0
+                        if collection == "soak_notes":
+                            load.owners[record["id"]] = record["owner"]
                         events.append(_key("create", record))
                 elif roll < 0.8:
                     record_id = rng.choice(sorted(live))
@@ -311,14 +340,28 @@ async def wait_until(check: Callable[[], bool], timeout: float) -> bool:
 # ---- the test ----------------------------------------------------------------------------------
 
 
-def setup_collections(live: Instance) -> None:
+def setup_collections(live: Instance) -> list[tuple[str, str]]:
+    """The three collections and two users; each user's (id, token)."""
     live.sign_in_superuser()
     open_rules = {r: "" for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")}
     fields = [{"name": "title", "type": "text"}, {"name": "n", "type": "number"}]
-    for name in ("soak_posts", "soak_notes", "soak_items"):
-        body = {"name": name, "type": "base", **open_rules, "fields": fields}
+    owner = {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}
+    mine = {"listRule": "owner = @request.auth.id", "viewRule": "owner = @request.auth.id"}
+    for name, extra, rules in (
+        ("soak_posts", [], {}),
+        ("soak_notes", [owner], mine),
+        ("soak_items", [], {}),
+    ):
+        body = {"name": name, "type": "base", **open_rules, **rules, "fields": fields + extra}
         answer = live.api("POST", "/api/collections", json=body)
         assert answer.status_code == 200, answer.text
+    users = []
+    for email in ("soak-a@example.com", "soak-b@example.com"):
+        body = {"email": email, "password": PASSWORD, "passwordConfirm": PASSWORD}
+        answer = live.api("POST", "/api/collections/users/records", json=body)
+        assert answer.status_code == 200, answer.text
+        users.append((answer.json()["id"], live.sign_in("users", email)))
+    return users
 
 
 def growth(samples: list[Sample], value: Callable[[Sample], float]) -> float:
@@ -328,17 +371,18 @@ def growth(samples: list[Sample], value: Callable[[Sample], float]) -> float:
     return slope * (times[-1] - times[0])
 
 
-async def soak(live: Instance) -> dict[str, Any]:
+async def soak(live: Instance, users: list[tuple[str, str]]) -> dict[str, Any]:
     base, token = live.url, live.token
+    owners = [user_id for user_id, _ in users]
     probe = Probe(live)
     try:
         before = await asyncio.to_thread(probe.sample)
-        subscribers = await subscribe_all(base, token)
+        subscribers = await subscribe_all(base, users)
         load, samples = Load(), []
         sampling = asyncio.Event()
         tasks = [
             asyncio.create_task(sampler(probe, samples, sampling)),
-            *(asyncio.create_task(event_writer(base, token, c, load)) for c in SUBSCRIBERS),
+            *(asyncio.create_task(event_writer(base, token, c, load, owners)) for c in SUBSCRIBERS),
             *(
                 asyncio.create_task(mixed_client(base, token, i, load))
                 for i in range(MIXED_CLIENTS)
@@ -349,9 +393,7 @@ async def soak(live: Instance) -> dict[str, Any]:
         await asyncio.gather(*tasks[1:])
 
         def delivered() -> bool:
-            return all(
-                len(s.received) >= len(load.written[s.collection]) or s.ended for s in subscribers
-            )
+            return all(len(s.received) >= len(expected(s, load)) or s.ended for s in subscribers)
 
         await wait_until(delivered, 60)
         await asyncio.sleep(1)  # anything extra (a duplicate) would arrive by now
@@ -384,8 +426,8 @@ async def soak(live: Instance) -> dict[str, Any]:
 
 def test_soak_mixed_load_with_a_thousand_subscribers(tmp_path: Path) -> None:
     with instance(tmp_path, workers=2) as live:
-        setup_collections(live)
-        result = asyncio.run(soak(live))
+        users = setup_collections(live)
+        result = asyncio.run(soak(live, users))
         log = live.log()
 
     load: Load = result["load"]
@@ -407,15 +449,16 @@ def test_soak_mixed_load_with_a_thousand_subscribers(tmp_path: Path) -> None:
     assert sum(load.requests.values()) > 2 * SECONDS, summary
     assert all(len(events) >= 10 for events in load.written.values()), summary
 
+    assert all(expected(s, load) for s in subscribers), summary  # each one had events due
     assert result["ended"] == 0, f"{result['ended']} streams ended early\n{log[-3000:]}"
     wrong = []
     for index, sub in enumerate(subscribers):
-        expected = Counter(load.written[sub.collection])
+        should = Counter(expected(sub, load))
         got = Counter(sub.received)
-        if got != expected or sub.foreign:
+        if got != should or sub.foreign:
             wrong.append(
-                f"#{index} {sub.collection}: lost {sum((expected - got).values())}, "
-                f"extra/duplicated {sum((got - expected).values())}, foreign {len(sub.foreign)}"
+                f"#{index} {sub.collection}: lost {sum((should - got).values())}, "
+                f"extra/duplicated {sum((got - should).values())}, foreign {len(sub.foreign)}"
             )
     assert not wrong, f"{len(wrong)} subscribers got the wrong events: {wrong[:10]}"
 
