@@ -30,6 +30,7 @@ RUN = {
     "bash": "sh",
     "python": "python",
     "py": "python",
+    "html": "html",  # a web page: the test opens it in Chromium and uses it (test_docs.py)
 }
 CHECK = {"dart": "dart"}
 

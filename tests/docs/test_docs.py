@@ -18,7 +18,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,8 +30,8 @@ from django.test import Client
 from tests import services
 from tests.auth.smtp_sink import Mailbox, smtp_sink
 from tests.docs import dart_api
-from tests.docs.samples import DOCS, REPO, Block, blocks, page_script, pages
-from tests.reliability.live import instance
+from tests.docs.samples import DOCS, REPO, Block, blocks, for_server, page_script, pages
+from tests.reliability.live import Instance, instance
 from tests.sdk.conftest import SDK_DIR
 
 # Blocks shown for reading, never run: (page, first line) → why.
@@ -298,6 +301,87 @@ def test_page_samples_run(
         )
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         assert done.stdout.rstrip().endswith("all samples ran")
+        for block in (b for b in runnable if b.kind == "html"):
+            WEB_PAGES[block.page](for_server(block.code, live.url), live, tmp_path, node_modules)
+
+
+# --- web page samples, used in Chromium as a person would -------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (make test installs it), as tests/admin_ui
+CDN_SDK = "https://cdn.jsdelivr.net/npm/pocketbase@*/dist/pocketbase.es.mjs"
+
+
+@contextmanager
+def static_site(folder: Path) -> Iterator[str]:
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", services.free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def posts_web_app(html: str, live: Instance, tmp_path: Path, node_modules: Path) -> None:
+    """getting-started's index.html: sign in as Alice, post, and see a post made elsewhere."""
+    from playwright.sync_api import expect, sync_playwright
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(html)
+    sdk = (node_modules / "pocketbase/dist/pocketbase.es.mjs").read_bytes()
+    errors: list[str] = []
+    with static_site(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # the CDN is not reachable from tests: the same file, from the npm package
+        page.route(
+            CDN_SDK,
+            lambda route: route.fulfill(
+                body=sdk,
+                content_type="text/javascript",
+                headers={"Access-Control-Allow-Origin": "*"},
+            ),
+        )
+        page.goto(url)
+        expect(page.locator("#posts li").first).to_have_text("Hello")
+        page.fill("#signin [name=email]", "alice@example.com")
+        page.fill("#signin [name=password]", "alice's password")
+        page.click("#signin button")
+        expect(page.locator("#compose")).to_be_visible()
+        page.fill("#compose [name=title]", "From the browser")
+        page.click("#compose button")
+        expect(page.locator("#posts li").first).to_have_text("From the browser")
+
+        token = live.sign_in("users", "alice@example.com", "alice's password")
+        author = page.evaluate("JSON.parse(localStorage.pocketbase_auth).record.id")
+        made = live.api(
+            "POST",
+            "/api/collections/posts/records",
+            json={"title": "From elsewhere", "author": author},
+            headers={"Authorization": token},
+        )
+        assert made.status_code == 200, made.text
+        expect(page.locator("#posts li").first).to_have_text("From elsewhere")  # realtime
+        page.reload()
+        expect(page.locator("#compose")).to_be_visible()  # still signed in
+        browser.close()
+    assert not errors, errors
+
+
+WEB_PAGES: dict[str, Callable[[str, Instance, Path, Path], None]] = {
+    "getting-started.md": posts_web_app,
+}
+
+
+def test_every_web_page_sample_has_a_walkthrough() -> None:
+    pages_with_html = {b.page for b in ALL_BLOCKS if b.kind == "html" and b.page not in SYNTAX_ONLY}
+    assert pages_with_html == set(WEB_PAGES)
 
 
 # --- other parts' pages: every block must parse -----------------------------------------
