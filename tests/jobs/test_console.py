@@ -27,7 +27,9 @@ def test_the_page_needs_a_signed_in_superuser(client, superuser_token):
 
 
 def test_create_list_run_disable_and_delete_a_job(console, write_hook):
-    write_hook("jobs.py", "from baas.hooks import job\n\n@job('report')\ndef report(ctx):\n    pass\n")
+    write_hook(
+        "jobs.py", "from baas.hooks import job\n\n@job('report')\ndef report(ctx):\n    pass\n"
+    )
     page = console.get("/_/jobs")
     assert page.status_code == 200
     assert b'href="/_/jobs" aria-current="page"' in page.content
@@ -55,7 +57,10 @@ def test_create_list_run_disable_and_delete_a_job(console, write_hook):
 @pytest.mark.parametrize(
     ("form", "shown"),
     [
-        ({**FORM, "schedule": "every day", "config": '{"function": "f"}'}, b"Invalid cron expression"),
+        (
+            {**FORM, "schedule": "every day", "config": '{"function": "f"}'},
+            b"Invalid cron expression",
+        ),
         ({**FORM, "config": "{not json"}, b"The config is not valid JSON."),
         ({**FORM, "config": "{}"}, b"config.function"),
     ],
