@@ -56,9 +56,11 @@ def _named(node: tree_sitter.Node, kind: str) -> list[tree_sitter.Node]:
 def _params(plist: tree_sitter.Node) -> dict[str, Any]:
     required = optional = 0
     named: list[str] = []
+    types: list[str] = []  # positional parameters' types (callbacks' typedefs matter)
     for child in plist.children:
         if child.type == "formal_parameter":
             required += 1
+            types.append(_param_type(child))
         elif child.type == "optional_formal_parameters":
             is_named = any(c.type == "{" for c in child.children)
             for param in _named(child, "formal_parameter"):
@@ -66,7 +68,35 @@ def _params(plist: tree_sitter.Node) -> dict[str, Any]:
                     named.append(_param_name(param))
                 else:
                     optional += 1
-    return {"positional": [required, required + optional], "named": named}
+                    types.append(_param_type(param))
+    return {"positional": [required, required + optional], "named": named, "types": types}
+
+
+def _param_type(param: tree_sitter.Node) -> str:
+    return "".join(
+        _text(c) for c in param.children if c.type in ("type_identifier", "type_arguments")
+    )
+
+
+def _typedefs(root: tree_sitter.Node) -> dict[str, list[str]]:
+    """``typedef F = R Function(A a, B b)`` → {F: [A, B]} (the callbacks' parameters)."""
+    found: dict[str, list[str]] = {}
+    for node in _named(root, "type_alias"):
+        name = next((c for c in node.children if c.type == "type_identifier"), None)
+        function = next((c for c in node.children if c.type == "function_type"), None)
+        plist = function and next(
+            (c for c in function.children if c.type == "parameter_type_list"), None
+        )
+        if name is None or plist is None:
+            continue
+        found[_text(name)] = [
+            "".join(
+                _text(t) for t in typed.children if t.type in ("type_identifier", "type_arguments")
+            )
+            for param in _named(plist, "normal_parameter_type")
+            for typed in param.children
+        ]
+    return found
 
 
 def _param_name(param: tree_sitter.Node) -> str:
@@ -136,9 +166,11 @@ def _fields(decl: tree_sitter.Node, cls: dict[str, Any]) -> None:
                 cls["members"][_text(idents[0])] = {"kind": "field", "returns": kind}
 
 
-def extract(source: bytes) -> dict[str, dict[str, Any]]:
+def extract(source: bytes, typedefs: dict[str, list[str]] | None = None) -> dict[str, Any]:
     classes: dict[str, dict[str, Any]] = {}
     tree = parser().parse(source)
+    if typedefs is not None:
+        typedefs.update(_typedefs(tree.root_node))
     for node in tree.root_node.children:
         if node.type != "class_definition":
             continue
@@ -172,13 +204,15 @@ def build_surface(sdk_dir: Path) -> dict[str, Any]:
     pubspec = (sdk_dir / "pubspec.yaml").read_text()
     version = re.search(r"^version:\s*(\S+)", pubspec, re.M)
     classes: dict[str, Any] = {}
+    typedefs: dict[str, list[str]] = {}
     for path in sorted((sdk_dir / "lib").rglob("*.dart")):
         if not path.name.endswith(".g.dart"):
-            classes.update(extract(path.read_bytes()))
+            classes.update(extract(path.read_bytes(), typedefs))
     return {
         "package": "pocketbase",
         "version": version.group(1) if version else "",
         "classes": classes,
+        "typedefs": typedefs,
     }
 
 
@@ -287,6 +321,8 @@ def _walk(node: tree_sitter.Node, types: dict[str, str], problems: Problems) -> 
         if not inner.root_node.has_error:
             _walk(inner.root_node, types, problems)
         return
+    if node.type == "try_statement":
+        _declare_catches(node, types)
     if node.type in ("initialized_variable_definition", "static_final_declaration"):
         _declare(node, types, problems)
     elif node.type == "for_loop_parts" and any(c.type == "in" for c in node.children):
@@ -305,6 +341,20 @@ def _declare(node: tree_sitter.Node, types: dict[str, str], problems: Problems) 
     kind = _chain(node, types, problems, start=1)
     if kind:
         types[name] = kind
+
+
+def _declare_catches(node: tree_sitter.Node, types: dict[str, str]) -> None:
+    """``on ClientException catch (e)``: e is a ClientException."""
+    caught = ""
+    for child in node.children:
+        if child.type == "type_identifier":
+            caught = _text(child)
+        elif child.type == "catch_clause":
+            params = next((c for c in child.children if c.type == "catch_parameters"), None)
+            names = [c for c in params.children if c.type == "identifier"] if params else []
+            if caught and names:
+                types[_text(names[0])] = caught
+            caught = ""
 
 
 def _declare_loop(node: tree_sitter.Node, types: dict[str, str], problems: Problems) -> None:
@@ -370,13 +420,33 @@ def _chain(
             if i >= len(selectors) or _args_of(selectors[i]) is None:
                 kind = None  # a tear-off: stop following
                 continue
-            _check_args(selectors[i], member, f"{_base(kind)}.{_text(member_node)}", problems)
+            what = f"{_base(kind)}.{_text(member_node)}"
+            _check_args(selectors[i], member, what, problems, types)
             i += 1
         returns = member.get("returns", "")
         if type_args and returns in ("T", "List<T>"):
             returns = returns.replace("T", type_args)
         kind = returns or None
     return kind
+
+
+def _bind_callbacks(
+    arguments: list[tree_sitter.Node], param_types: list[str], types: dict[str, str]
+) -> None:
+    """``subscribe('*', (e) {…})``: e gets the type the SDK's callback typedef gives it."""
+    typedefs = surface().get("typedefs", {})
+    for argument, kind in zip(arguments, param_types, strict=False):
+        function = next((c for c in argument.children if c.type == "function_expression"), None)
+        plist = function and next(
+            (c for c in function.children if c.type == "formal_parameter_list"), None
+        )
+        if plist is None or kind not in typedefs:
+            continue
+        for param, param_kind in zip(
+            _named(plist, "formal_parameter"), typedefs[kind], strict=False
+        ):
+            if known(param_kind):
+                types[_param_name(param)] = param_kind
 
 
 def _member_of(sel: tree_sitter.Node) -> tree_sitter.Node | None:
@@ -407,12 +477,18 @@ def _type_args_of(sel: tree_sitter.Node) -> str | None:
 
 
 def _check_args(
-    sel: tree_sitter.Node, member: dict[str, Any], what: str, problems: Problems
+    sel: tree_sitter.Node,
+    member: dict[str, Any],
+    what: str,
+    problems: Problems,
+    types: dict[str, str] | None = None,
 ) -> None:
     args = _args_of(sel)
     if args is None:
         return
     positional = [c for c in args.children if c.type == "argument"]
+    if types is not None:
+        _bind_callbacks(positional, member.get("types", []), types)
     named = [c for c in args.children if c.type == "named_argument"]
     low, high = member["positional"]
     if not low <= len(positional) <= high:
