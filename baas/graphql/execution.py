@@ -38,16 +38,22 @@ MAX_TOKENS = 20_000
 
 
 class RequestError(Exception):
-    """The document cannot run: GraphQL errors and the HTTP status to send them with."""
+    """The document cannot run: GraphQL errors and the HTTP status to send them with.
 
-    def __init__(self, errors: list[dict[str, Any]], status: int = 400):
+    ``malformed``: the request itself is not a GraphQL request (no query string, a body
+    that is not an object ...): over HTTP that is the API's error envelope, while a
+    document that does not parse or validate answers GraphQL's ``{"errors": [...]}``.
+    """
+
+    def __init__(self, errors: list[dict[str, Any]], status: int = 400, malformed: bool = False):
         super().__init__(errors[0]["message"] if errors else "")
         self.errors = errors
         self.status = status
+        self.malformed = malformed
 
 
-def request_error(message: str, status: int = 400) -> RequestError:
-    return RequestError([{"message": message}], status)
+def request_error(message: str, status: int = 400, malformed: bool = True) -> RequestError:
+    return RequestError([{"message": message}], status, malformed)
 
 
 @dataclass
@@ -78,12 +84,12 @@ def prepare(source: Any, variables: Any, operation_name: Any, viewer: AuthContex
     try:
         errors = validate(built.schema, document, rules)
     except RecursionError:  # graphql-core's parser caps nesting; this is a second net
-        raise request_error("The document is nested too deeply.") from None
+        raise request_error("The document is nested too deeply.", malformed=False) from None
     if errors:
         raise RequestError([format_error(e) for e in errors])
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        raise request_error("Unknown or ambiguous operation (set operationName).")
+        raise request_error("Unknown or ambiguous operation (set operationName).", malformed=False)
     return Prepared(built, document, operation, variables, operation_name)
 
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baas.api.base import ApiView
+from baas.api.errors import ApiError
 from baas.collections.api.records import call_of
 from baas.graphql import execution
 
@@ -50,7 +51,7 @@ class GraphQLView(ApiView):
             prepared = execution.prepare(source, variables, name, call.viewer)
             kind = prepared.operation.operation.value
             if kind == "subscription":
-                raise execution.request_error(NOT_OVER_HTTP)
+                raise execution.request_error(NOT_OVER_HTTP, malformed=False)
             if read_only and kind != "query":
                 raise execution.request_error(NOT_OVER_GET, status=405)
         except execution.RequestError as error:
@@ -59,4 +60,10 @@ class GraphQLView(ApiView):
 
 
 def _errors(error: execution.RequestError) -> Response:
+    """Not a GraphQL request: the API's error envelope (wire-api §0.1); a document that
+    cannot run: GraphQL's ``{"errors": [...]}``."""
+    if error.malformed:
+        return Response(
+            ApiError(error.errors[0]["message"], status=error.status).body(), status=error.status
+        )
     return Response({"errors": error.errors}, status=error.status)
