@@ -65,11 +65,11 @@ def build(superuser: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     components: dict[str, Any] = {**schemas.common_schemas()}
     tags: list[dict[str, str]] = []
-    for collection in Collection.objects.order_by("name"):
-        if not described(collection, superuser):
-            continue
+    shown = [c for c in Collection.objects.order_by("name") if described(c, superuser)]
+    names = {c.id: c.name for c in shown}
+    for collection in shown:
         paths.update(records.collection_paths(collection, detailed=superuser))
-        components.update(records.collection_schemas(collection))
+        components.update(records.collection_schemas(collection, names))
         tags.append({"name": collection.name, "description": f"{collection.type} collection"})
     paths.update(endpoints.public_paths())
     if superuser:

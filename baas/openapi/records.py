@@ -256,8 +256,11 @@ def _camel(action: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def collection_schemas(collection: Collection) -> dict[str, schemas.Schema]:
-    record = schemas.record_schema(collection)
+def collection_schemas(
+    collection: Collection, described: dict[str, str]
+) -> dict[str, schemas.Schema]:
+    """``described``: id -> name of every collection in the document (expand targets)."""
+    record = schemas.record_schema(collection, described)
     out = {
         component("Record", collection): record,
         component("List", collection): schemas.list_schema(ref(component("Record", collection))),

@@ -82,18 +82,30 @@ def visible_fields(collection: Collection) -> list[dict[str, Any]]:
     return out
 
 
-def record_schema(collection: Collection) -> Schema:
+def expand_schema(collection: Collection, described: dict[str, str]) -> Schema:
+    """``expand`` (wire-api §2.3): each relation to a described collection, typed
+    (``described``: collection id -> name); back-relations stay untyped."""
+    properties: dict[str, Schema] = {}
+    for field in visible_fields(collection):
+        target = described.get(str(field.get("collectionId", "")))
+        if field["type"] == "relation" and target:
+            properties[field["name"]] = _many(ref(f"Record_{target}"), field)
+    return {
+        "type": "object",
+        "description": "Expanded relations (`?expand=`): a record or a list of records.",
+        "properties": properties,
+        "additionalProperties": True,
+    }
+
+
+def record_schema(collection: Collection, described: dict[str, str]) -> Schema:
     properties: dict[str, Schema] = {
         "collectionId": {"type": "string", "const": collection.id},
         "collectionName": {"type": "string", "const": collection.name},
     }
     for field in visible_fields(collection):
         properties[field["name"]] = value_schema(field)
-    properties["expand"] = {
-        "type": "object",
-        "description": "Expanded relations (`?expand=`): a record or a list of records.",
-        "additionalProperties": True,
-    }
+    properties["expand"] = expand_schema(collection, described)
     schema: Schema = {"type": "object", "properties": properties}
     if collection.is_auth:
         properties["email"] = {

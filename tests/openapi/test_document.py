@@ -112,6 +112,9 @@ def test_record_schemas_follow_the_fields(api: Any, cast: Any, world: None) -> N
     assert record["kind"]["enum"] == ["", "news", "blog"]
     assert record["where"]["properties"] == {"lon": {"type": "number"}, "lat": {"type": "number"}}
     assert record["collectionName"]["const"] == "posts"
+    assert record["expand"]["properties"] == {
+        "author": {"$ref": "#/components/schemas/Record_users"}
+    }
     users = schemas["Record_users"]["properties"]
     assert "password" not in users and "tokenKey" not in users and "email" in users
     create = schemas["Create_posts"]

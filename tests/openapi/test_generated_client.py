@@ -69,6 +69,12 @@ def test_generated_python_client(server: Instance, tmp_path: Path) -> None:
     listed = posts["list"].sync(client=guest, filter_="views = 7", per_page=5)
     assert isinstance(listed, pkg.models.ListPosts), listed
     assert [item.id for item in listed.items] == [made.id]
+    child = posts["create"].sync(
+        client=root, body=pkg.models.CreatePosts(title="child", published=True, parent=made.id)
+    )
+    expanded = posts["view"].sync(child.id, client=guest, expand="parent")
+    assert isinstance(expanded.expand.parent, pkg.models.RecordPosts), expanded
+    assert expanded.expand.parent.title == "from the client"
 
     counted = posts["aggregate"].sync(client=guest, fn="count,sum(views)", filter_="views = 7")
     assert isinstance(counted, pkg.models.AggregateList), counted
@@ -82,4 +88,5 @@ def test_generated_python_client(server: Instance, tmp_path: Path) -> None:
         client=guest, body=pkg.models.CreatePosts(title="guests may not")
     )
     assert denied.status_code == 400  # createRule: signed-in callers only
+    assert posts["delete"].sync_detailed(child.id, client=root).status_code == 204
     assert posts["delete"].sync_detailed(made.id, client=root).status_code == 204
