@@ -229,6 +229,37 @@ def test_updates_and_deletes_are_checked_against_the_event_row(world: World, soc
         owner.ws.close()
 
 
+def test_a_schema_change_revalidates_running_subscriptions(world: World, sockets: Any) -> None:
+    spec = {
+        "name": "gq_changing",
+        **OPEN,
+        "fields": [{"name": "title", "type": "text"}, {"name": "note", "type": "text"}],
+    }
+    made = world.api.ok("POST", "/api/collections", spec, token=world.superuser)
+    guest = sockets()
+    guest.subscribe("t", "subscription { gq_changing { record { title } } }")
+    guest.subscribe("n", "subscription { gq_changing { record { note } } }")
+    settle(guest)
+    world.create("gq_changing", {"title": "one", "note": "a"})
+    first = {e["id"]: e["payload"]["data"]["gq_changing"]["record"] for e in guest.quiet()}
+    assert first == {"t": {"title": "one"}, "n": {"note": "a"}}
+    kept = [f for f in made["fields"] if f["name"] != "note"]
+    world.api.ok("PATCH", "/api/collections/gq_changing", {"fields": kept}, token=world.superuser)
+    world.create("gq_changing", {"title": "two"})
+    world.create("gq_changing", {"title": "three"})
+    events = guest.quiet()
+    # the subscription reading the removed field ends with an error; the other goes on
+    by_id: dict[str, list[Any]] = {}
+    for event in events:
+        by_id.setdefault(event["id"], []).append(event)
+    assert [e["type"] for e in by_id["n"]] == ["error"]
+    assert "note" in by_id["n"][0]["payload"][0]["message"]
+    assert [e["payload"]["data"]["gq_changing"]["record"]["title"] for e in by_id["t"]] == [
+        "two",
+        "three",
+    ]
+
+
 def test_complete_stops_the_events(world: World, sockets: Any) -> None:
     guest = sockets()
     guest.subscribe("1", FEED)
