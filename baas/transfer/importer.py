@@ -81,18 +81,23 @@ def load_collections(
 ) -> list[tuple[dict[str, Any], Collection]]:
     service = SchemaService()
     usable = [clean for item in items if (clean := _usable(item, report)) is not None]
-    plain = [item for item in usable if item.get("type") != VIEW]
+    plain = [
+        item
+        for item in usable
+        if item.get("type") != VIEW and _skeleton_exists(service, item, report)
+    ]
     views = [item for item in usable if item.get("type") == VIEW]
-    for item in plain:
-        if not Collection.objects.filter(id=item["id"]).exists():
-            service.create_collection(_skeleton(item), system=bool(item.get("system")))
     loaded: list[tuple[dict[str, Any], Collection]] = []
     for item in plain:
         current = _add_fields_singly(service, Collection.objects.get(id=item["id"]), item)
-        loaded.append((item, _save(service, current, item, report)))
+        saved = _save(service, current, item, report)
+        if saved is not None:
+            loaded.append((item, saved))
     for item in views:
         view = Collection.objects.filter(id=item["id"]).first()
-        loaded.append((item, _save(service, view, item, report)))
+        saved = _save(service, view, item, report)
+        if saved is not None:
+            loaded.append((item, saved))
     for item, collection in loaded:
         _keep_dates(collection, item)
         report.progress(f"collection {collection.name} ({collection.type})")
@@ -130,6 +135,20 @@ def _skeleton(item: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _skeleton_exists(service: SchemaService, item: dict[str, Any], report: Report) -> bool:
+    if Collection.objects.filter(id=item["id"]).exists():
+        return True
+    try:
+        service.create_collection(_skeleton(item), system=bool(item.get("system")))
+    except ValidationFailed as exc:
+        report.problem(
+            f"collection {item['name']} not imported: {exc.message} {exc.data}; "
+            "its records are skipped"
+        )
+        return False
+    return True
+
+
 def _add_fields_singly(
     service: SchemaService, current: Collection, item: dict[str, Any]
 ) -> Collection:
@@ -141,7 +160,10 @@ def _add_fields_singly(
         taken = {f["name"].lower() for f in current.fields}
         if field.get("id") in ids or str(field.get("name", "")).lower() in taken:
             continue
-        current = service.update_collection(current, {"fields": [*current.fields, field]})
+        try:
+            current = service.update_collection(current, {"fields": [*current.fields, field]})
+        except ValidationFailed:
+            continue  # the full update that follows reports it
     return current
 
 
@@ -151,20 +173,24 @@ def _definition(item: dict[str, Any]) -> dict[str, Any]:
 
 def _save(
     service: SchemaService, current: Collection | None, item: dict[str, Any], report: Report
-) -> Collection:
-    """Create or update; rules and indexes this instance refuses are dropped and reported."""
+) -> Collection | None:
+    """Create or update. Rules, indexes and fields this instance refuses are dropped and
+    reported; a collection refused as a whole (its name, a view's query) is reported and
+    None returned, its records then skipped."""
     data = _definition(item)
-    for _attempt in range(3):
+    for _attempt in range(100):  # each retry drops something; bounded all the same
         try:
             if current is None:
                 return service.create_collection(data, system=bool(item.get("system")))
             return service.update_collection(current, data)
         except ValidationFailed as exc:
             if not _drop_refused(data, exc.data, report):
-                raise
-    if current is None:
-        return service.create_collection(data, system=bool(item.get("system")))
-    return service.update_collection(current, data)
+                report.problem(
+                    f"collection {item['name']} not imported: {exc.message} {exc.data}"
+                    + ("; its records are skipped" if item.get("type") != VIEW else "")
+                )
+                return None
+    return None
 
 
 def _drop_refused(data: dict[str, Any], errors: dict[str, Any], report: Report) -> bool:
@@ -187,7 +213,25 @@ def _drop_refused(data: dict[str, Any], errors: dict[str, Any], report: Report) 
             )
         data["indexes"] = [sql for i, sql in enumerate(data["indexes"]) if i not in refused]
         dropped = dropped or bool(refused)
-    return dropped
+    return _drop_refused_fields(data, errors.get("fields"), report) or dropped
+
+
+def _drop_refused_fields(data: dict[str, Any], errors: Any, report: Report) -> bool:
+    """Non-system fields refused by position (e.g. a relation to a collection left out)."""
+    fields = data.get("fields") or []
+    if not isinstance(errors, dict) or not fields or fields[0].get("name") != "id":
+        return False  # positions would not match the submitted list
+    refused = {
+        int(k)
+        for k in errors
+        if str(k).isdigit() and int(k) < len(fields) and not fields[int(k)].get("system")
+    }
+    for position in sorted(refused):
+        report.problem(
+            f"{data.get('name')}.{fields[position].get('name')} dropped: {errors[str(position)]}"
+        )
+    data["fields"] = [f for i, f in enumerate(fields) if i not in refused]
+    return bool(refused)
 
 
 def _message(error: Any) -> str:

@@ -153,3 +153,46 @@ def test_loading_twice_gives_the_same_rows() -> None:
     report = _load(_source())
     assert fetch_one(notes, "note00000000001") == first
     assert report.counts == {"users": 1, "notes": 2}
+
+
+def test_collections_refused_as_a_whole_are_reported_and_what_points_at_them_dropped() -> None:
+    refused = {
+        "id": "pbc_select00001",
+        "name": "select",  # a name this instance refuses (an SQL keyword)
+        "type": "base",
+        "fields": [{"id": "text3208210256", "name": "id", "type": "text", "primaryKey": True}],
+    }
+    pointing = {
+        "id": "pbc_points00001",
+        "name": "points",
+        "type": "base",
+        "fields": [
+            {"id": "text3208210256", "name": "id", "type": "text", "primaryKey": True},
+            {"id": "text1000000002", "name": "label", "type": "text"},
+            {
+                "id": "relation100002",
+                "name": "to",
+                "type": "relation",
+                "collectionId": "pbc_select00001",
+            },
+        ],
+    }
+    view = {
+        "id": "pbc_view0000001",
+        "name": "broken_view",
+        "type": "view",
+        "viewQuery": "SELEC nothing",
+    }
+    report = Report(stream=io.StringIO())
+    load(
+        Given([refused, pointing, view], {"points": [{"id": "point0000000001", "label": "a"}]}),
+        report,
+    )
+    problems = "\n".join(report.problems)
+    assert "collection select not imported" in problems and "its records are skipped" in problems
+    assert "points.to dropped" in problems
+    assert "collection broken_view not imported" in problems
+    assert not Collection.objects.filter(id__in=["pbc_select00001", "pbc_view0000001"]).exists()
+    points = Collection.objects.get(id="pbc_points00001")
+    assert [f["name"] for f in points.fields] == ["id", "label"]
+    assert fetch_one(points, "point0000000001")["label"] == "a"
