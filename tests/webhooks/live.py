@@ -26,6 +26,14 @@ class Stack:
     server: services.LiveServer
     token: str
     mode: str
+    processes: ExitStack  # the server (and worker): what ``restart`` stops and starts
+
+    def restart(self) -> None:
+        """Stop the server (and worker) and start them again on the same data."""
+        data_dir, env = self.server.data_dir, self.server.env
+        self.processes.close()
+        self.processes = ExitStack()
+        self.server = _start(self.processes, data_dir, env, self.mode == "celery")
 
     @property
     def url(self) -> str:
@@ -47,9 +55,9 @@ class Stack:
     def delivery(self, delivery_id: str) -> dict[str, Any]:
         return self.ok("GET", f"/api/webhooks/deliveries/{delivery_id}")
 
-    def wait_status(self, delivery_id: str, status: str) -> dict[str, Any]:
+    def wait_status(self, delivery_id: str, status: str, timeout: float = 60) -> dict[str, Any]:
         services.wait_until(
-            lambda: self.delivery(delivery_id)["status"] == status, 60, f"delivery {status}"
+            lambda: self.delivery(delivery_id)["status"] == status, timeout, f"delivery {status}"
         )
         return self.delivery(delivery_id)
 
@@ -102,9 +110,8 @@ def live_stack(tmp: Path, **extra_env: str) -> Iterator[Stack]:
             BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
             **extra_env,
         )
-        server = stack.enter_context(services.baas_server(tmp / "data", env=env))
-        if production:
-            stack.enter_context(_worker(server))
+        processes = stack.enter_context(ExitStack())
+        server = _start(processes, tmp / "data", env, production)
         done = server.cli("superuser", "upsert", "root@example.com", PASSWORD)
         assert done.returncode == 0, done.stderr
         signed = requests.post(
@@ -113,4 +120,18 @@ def live_stack(tmp: Path, **extra_env: str) -> Iterator[Stack]:
             timeout=30,
         )
         assert signed.status_code == 200, signed.text
-        yield Stack(server, signed.json()["token"], "celery" if production else "embedded")
+        mode = "celery" if production else "embedded"
+        found = Stack(server, signed.json()["token"], mode, processes)
+        try:
+            yield found
+        finally:
+            found.processes.close()
+
+
+def _start(
+    processes: ExitStack, data_dir: Path, env: dict[str, str], production: bool
+) -> services.LiveServer:
+    server = processes.enter_context(services.baas_server(data_dir, env=env))
+    if production:
+        processes.enter_context(_worker(server))
+    return server
