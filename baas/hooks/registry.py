@@ -16,7 +16,7 @@ RECORD_EVENTS = tuple(
     for when in ("before", "after")
     for action in ("create", "update", "delete")
 )
-EVENTS = (*RECORD_EVENTS, "auth.before")
+EVENTS = (*RECORD_EVENTS, "auth.before", "realtime.connect")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -15,6 +15,7 @@ import orjson
 from django.conf import settings
 
 from baas.api.errors import ApiError, BadRequest
+from baas.hooks import realtime as connect_hooks
 from baas.realtime import http
 from baas.realtime.clients import Client
 from baas.realtime.hub import Hub
@@ -39,6 +40,10 @@ def frame(client_id: bytes, name: str, data: bytes) -> bytes:
 
 async def stream(scope: http.Scope, receive: http.Receive, send: http.Send, hub: Hub) -> None:
     client = Client(id=hub.new_client_id(), ip=http.client_ip(scope))
+    refusal = await connect_hooks.refused(scope, client.id, "sse", client.ip)  # docs/hooks.md
+    if refusal is not None:
+        await http.send_error(scope, send, refusal)
+        return
     client.task = asyncio.current_task()
     hub.add(client)
     watcher = asyncio.create_task(_watch_disconnect(receive, client))

@@ -20,6 +20,7 @@ import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from baas.api.errors import ApiError, BadRequest, Forbidden
+from baas.hooks import realtime as connect_hooks
 from baas.realtime import access, http, presence
 from baas.realtime.clients import Client, identity
 from baas.realtime.hub import Hub
@@ -46,8 +47,13 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        self.client = Client(id=self.hub.new_client_id(), ip=http.client_ip(self.scope), kind="ws")
+        client = Client(id=self.hub.new_client_id(), ip=http.client_ip(self.scope), kind="ws")
         await self.accept()
+        refusal = await connect_hooks.refused(self.scope, client.id, "ws", client.ip)
+        if refusal is not None:  # docs/hooks.md: close code 4000 + the error's status
+            await self.close(code=4000 + refusal.status, reason=refusal.message[:120])
+            return
+        self.client = client
         token = http.header(self.scope, b"authorization") or _query_token(self.scope)
         if token:
             auth = await self.hub.run_sync(access.resolve_auth, token)

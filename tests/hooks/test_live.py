@@ -137,3 +137,49 @@ def test_every_worker_reloads_a_changed_hooks_file(live):
         20,
         "the route gone with its file",
     )
+
+
+CONNECT_HOOK = """
+from baas.hooks import HookError, on
+
+
+@on("realtime.connect")
+def gate(ctx):
+    if ctx.payload["headers"].get("x-blocked") == "yes":
+        raise HookError(f"No {ctx.payload['transport']} for you.", status=403)
+"""
+
+
+def test_a_realtime_connect_hook_refuses_sse_and_websocket_connections(live):
+    import httpx
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    path = live.hooks / "connect.py"
+    path.write_text(CONNECT_HOOK)
+    url = f"{live.server}/api/realtime"
+
+    def refused_sse() -> bool:
+        with httpx.stream("GET", url, headers={"x-blocked": "yes"}, timeout=5) as answer:
+            return answer.status_code == 403  # (an accepted stream is closed unread)
+
+    try:
+        # both workers, each within a second of the change
+        for _ in range(4):
+            services.wait_until(refused_sse, 20, "the connect hook in every worker")
+        answer = httpx.get(url, headers={"x-blocked": "yes"}, timeout=5)
+        assert answer.json() == {"status": 403, "message": "No sse for you.", "data": {}}
+        with httpx.stream("GET", url, timeout=5) as allowed:
+            assert allowed.status_code == 200
+            assert next(allowed.iter_lines()).startswith("id:")  # PB_CONNECT follows
+        ws_url = url.replace("http", "ws", 1).replace("/api/realtime", "/api/ws")
+        with (
+            connect(ws_url, additional_headers={"x-blocked": "yes"}) as blocked,
+            pytest.raises(ConnectionClosed) as closed,
+        ):
+            blocked.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        with connect(ws_url) as welcome:
+            assert '"hello"' in welcome.recv(timeout=5)
+    finally:
+        path.unlink()
