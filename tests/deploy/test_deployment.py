@@ -10,7 +10,8 @@ upstream ports and the listen address replaced.
 
 The official JS SDK (``deploy.mjs``) then works through nginx: sign-up, sign-in,
 CRUD, a file up and down (stored on S3), and realtime on one connection through
-nginx receiving the writes made on each web process. While another SDK client
+nginx receiving the writes made on each web process; the same over a WebSocket
+through nginx. While another SDK client
 keeps making requests through nginx, one web process is stopped with SIGTERM (as
 ``systemctl restart`` does) and started again: no request fails. Everything is torn
 down at the end.
@@ -363,6 +364,37 @@ def logs(deployment: Deployment) -> str:
     return text + f"--- nginx ---\n{error_log.read_text(errors='replace')[-2500:]}"
 
 
+def websocket_through_nginx(deployment: Deployment) -> None:
+    from websockets.sync.client import connect
+
+    token = httpx.post(
+        f"{deployment.url}/api/collections/users/auth-with-password",
+        json={"identity": "deploy-user@example.com", "password": PASSWORD},
+        timeout=10,
+    ).json()["token"]
+    url = deployment.url.replace("http://", "ws://") + "/api/ws"
+    with connect(url, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+        ws.send(json.dumps({"type": "subscribe", "topics": ["deploy_posts/*"], "ref": 1}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "ok"
+        titles = set()
+        for index, backend in enumerate(deployment.web_urls):
+            title = f"websocket via process {index}"
+            answer = httpx.post(
+                f"{backend}/api/collections/deploy_posts/records",
+                json={"title": title},
+                headers={"Authorization": token},
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+            titles.add(title)
+        seen = set()
+        while seen != titles:
+            message = json.loads(ws.recv(timeout=15))
+            assert message["type"] == "event", message
+            seen.add(message["data"]["record"]["title"])
+
+
 def test_production_setup_behind_nginx(
     deployment: Deployment, node_modules: Path, tmp_path: Path
 ) -> None:
@@ -387,6 +419,8 @@ def test_production_setup_behind_nginx(
     listed = deployment.s3.client().list_objects_v2(Bucket=deployment.s3.bucket)
     keys = [item["Key"] for item in listed.get("Contents", [])]
     assert any(key.endswith(f"{result['record']}/{result['file']}") for key in keys), keys
+    # Realtime over WebSocket through nginx (the upgrade passes), a write on each process.
+    websocket_through_nginx(deployment)
     # The job started through the API ran on the Celery worker.
     wait_in_log(deployment.worker, "baas.backups.cleanup_logs", 30)
 
