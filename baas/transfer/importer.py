@@ -40,6 +40,8 @@ from baas.transfer.report import Report
 Row = dict[str, Any]
 CHUNK = 500
 SKELETON_KEYS = ("id", "name", "type")
+# Refusals of these cannot be worked around by leaving something out.
+KEPT_KEYS = ("id", "name", "type", "fields", "indexes", "viewQuery")
 
 
 class Source(Protocol):
@@ -213,7 +215,17 @@ def _drop_refused(data: dict[str, Any], errors: dict[str, Any], report: Report) 
             )
         data["indexes"] = [sql for i, sql in enumerate(data["indexes"]) if i not in refused]
         dropped = dropped or bool(refused)
+    dropped = _drop_refused_options(data, errors, report) or dropped
     return _drop_refused_fields(data, errors.get("fields"), report) or dropped
+
+
+def _drop_refused_options(data: dict[str, Any], errors: dict[str, Any], report: Report) -> bool:
+    """An auth option refused here (say an OAuth2 provider we lack) keeps our default."""
+    refused = [k for k in errors if k in data and k not in KEPT_KEYS + RULE_NAMES + AUTH_RULE_NAMES]
+    for key in refused:
+        report.problem(f"{data.get('name')}.{key} left at its default: {_message(errors[key])}")
+        data.pop(key)
+    return bool(refused)
 
 
 def _drop_refused_fields(data: dict[str, Any], errors: Any, report: Report) -> bool:

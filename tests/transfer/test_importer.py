@@ -196,3 +196,22 @@ def test_collections_refused_as_a_whole_are_reported_and_what_points_at_them_dro
     points = Collection.objects.get(id="pbc_points00001")
     assert [f["name"] for f in points.fields] == ["id", "label"]
     assert fetch_one(points, "point0000000001")["label"] == "a"
+
+
+def test_auth_options_refused_here_keep_our_defaults() -> None:
+    members = {
+        "id": "pbc_members0001",
+        "name": "members",
+        "type": "auth",
+        "authToken": {"duration": -5},
+        "mfa": "not an object",
+        "otp": {"enabled": True, "duration": 120, "length": 6},
+    }
+    report = Report(stream=io.StringIO())
+    load(Given([members], {}), report)
+    problems = "\n".join(report.problems)
+    assert "members.authToken left at its default" in problems
+    assert "members.mfa left at its default" in problems
+    options = Collection.objects.get(id="pbc_members0001").options
+    assert options["authToken"]["duration"] == 432000 and options["mfa"]["enabled"] is False
+    assert options["otp"]["enabled"] is True and options["otp"]["length"] == 6
