@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
+from baas.api.client import client_ip
 from baas.api.renderers import dumps
 
 
@@ -15,7 +16,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
         data = {
             "canBackup": True,
-            "realIP": request.META.get("REMOTE_ADDR", ""),
+            "realIP": client_ip(request),
             "possibleProxyHeader": _proxy_header(request),
             # canBackup from the backup lock, and ours: database, redis, storage status
             **superuser_details(),

@@ -49,8 +49,10 @@ def _key(bucket: str, subject: str) -> str:
 
 
 def client_ip(request: Any) -> str:
-    raw = getattr(request, "_request", request)
-    return str(raw.META.get("REMOTE_ADDR", "") or "unknown")
+    """The caller's address (``trustedProxy`` honoured: behind nginx, the client's)."""
+    from baas.api.client import client_ip as caller_ip
+
+    return caller_ip(request) or "unknown"
 
 
 def _cache_down(exc: Exception) -> bool:

@@ -16,21 +16,11 @@ from typing import Any
 import orjson
 from django.http import HttpRequest, HttpResponse
 
+from baas.api.client import forwarded_ip
 from baas.logs import writer
 from baas.logs.models import ERROR, INFO
 
 log = logging.getLogger("baas.logs")
-
-
-def client_ip(request: HttpRequest, proxy: dict[str, Any]) -> str:
-    """The caller's IP: the first trusted proxy header present, else the socket peer."""
-    for header in proxy.get("headers", []):
-        value = request.headers.get(header, "")
-        if value:
-            parts = [p.strip() for p in value.split(",") if p.strip()]
-            if parts:
-                return parts[0] if proxy.get("useLeftmostIP") else parts[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _error_message(response: HttpResponse) -> str:
@@ -80,7 +70,9 @@ class RequestLogMiddleware:
         }
         if options["logIP"]:
             data["remoteIP"] = request.META.get("REMOTE_ADDR", "")
-            data["userIP"] = client_ip(request, settings["trustedProxy"])
+            data["userIP"] = forwarded_ip(
+                settings["trustedProxy"], request.headers.get, data["remoteIP"]
+            )
         if options["logAuthId"] and collection is not None:
             data["authId"] = auth.id  # type: ignore[union-attr]
         if level == ERROR and not getattr(response, "streaming", False):

@@ -187,3 +187,36 @@ def test_password_auth_switched_off(api, cast, configure):
     assert response.json()["message"] == (
         "The collection is not configured to allow password authentication."
     )
+
+
+def _many_identities(api, headers: dict[str, str], count: int) -> list[int]:
+    return [
+        api.post(
+            SIGN_IN,
+            json={"identity": f"p{i}-{len(headers)}@example.com", "password": "x" * 9},
+            headers=headers,
+        ).status_code
+        for i in range(count)
+    ]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address_limit(api, cast, settings):
+    """Behind nginx every request comes from the proxy: with ``trustedProxy`` set, the
+    per-address limits (and logs, superuserIPs) use the client's address from the header."""
+    settings.BAAS_AUTH_RATE_LIMITS = {"fail-ip": (5, 600)}
+    # not trusted: the header is the client's own claim and changes nothing
+    spoofed = _many_identities(api, {"X-Forwarded-For": "198.51.100.1"}, 6)
+    assert spoofed == [400] * 5 + [429]
+    assert _many_identities(api, {"X-Forwarded-For": "198.51.100.2"}, 1) == [429]
+    proxy = {"trustedProxy": {"headers": ["X-Forwarded-For"], "useLeftmostIP": False}}
+    assert api.patch("/api/settings", json=proxy, token=cast.superuser).status_code == 200
+    from baas.settings_api import service
+
+    service.forget()
+    # trusted: the rightmost entry is the address nginx saw; each client counts alone
+    first = _many_identities(api, {"X-Forwarded-For": "203.0.113.9, 198.51.100.3"}, 6)
+    assert first == [400] * 5 + [429]
+    second = _many_identities(api, {"X-Forwarded-For": "203.0.113.9, 198.51.100.4"}, 1)
+    assert second == [400]
+    health = api.get("/api/health", token=cast.superuser, headers={"X-Forwarded-For": "1.2.3.4"})
+    assert health.json()["data"]["realIP"] == "1.2.3.4"
