@@ -99,10 +99,14 @@ def test_every_block_is_run_checked_or_shown_with_a_reason() -> None:
     assert RUN_PAGES and DART_BLOCKS  # the marking did not silently match nothing
 
 
-def test_site_builds_strict(tmp_path: Path) -> None:
-    site = build_site(tmp_path / "site")
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("docs") / "site")
+
+
+def test_site_builds_strict(built_site: Path) -> None:
     for page in ("index.html", "getting-started/index.html", "rules/index.html"):
-        assert (site / page).is_file(), page
+        assert (built_site / page).is_file(), page
 
 
 def build_site(target: Path) -> Path:
@@ -118,7 +122,9 @@ def build_site(target: Path) -> Path:
 
 
 @pytest.mark.django_db
-def test_console_serves_the_built_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_serves_the_built_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_site: Path
+) -> None:
     from baas.admin_ui.views import docs as docs_view
 
     client = Client()
@@ -126,7 +132,7 @@ def test_console_serves_the_built_site(tmp_path: Path, monkeypatch: pytest.Monke
     missing = client.get("/_/docs/")
     assert missing.status_code == 404 and b"make docs" in missing.content
 
-    monkeypatch.setattr(docs_view, "SITE_DIR", build_site(tmp_path / "site"))
+    monkeypatch.setattr(docs_view, "SITE_DIR", built_site)
     assert client.get("/_/docs").status_code == 302
     home = client.get("/_/docs/")
     assert home.status_code == 200 and b"Getting started" in b"".join(home.streaming_content)
