@@ -112,7 +112,7 @@ function __run(command, args, where) {
 const __read = new Set();
 globalThis.askUser = async (question, email) => {
   const dir = process.env.DOCS_MAILDIR;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1200; i++) { // up to a minute: a busy worker may be slow to send
     for (const name of __readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
       if (__read.has(name)) continue;
       const mail = JSON.parse(__readFileSync(`${dir}/${name}`, "utf8"));
