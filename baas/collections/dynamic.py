@@ -39,6 +39,23 @@ def db_constraints() -> bool:
     return connection.vendor != "sqlite"
 
 
+def text_collation() -> str | None:
+    """Text columns are ``COLLATE "C"`` on PostgreSQL: bytewise, as SQLite compares.
+
+    The expression compiler sorts and ranges text with ``COLLATE "C"`` (SQLite's order);
+    an index serves that ORDER BY, and ``=`` on its leading column, only when the
+    column has the same collation (bench/PROFILE.md §2). Equality is the same under
+    every deterministic collation, so this changes no result.
+    """
+    from django.db import connection
+
+    return "C" if connection.vendor == "postgresql" else None
+
+
+def _id_field() -> models.CharField:
+    return models.CharField(primary_key=True, max_length=255, db_collation=text_collation())
+
+
 class _Registry(ModelContext):
     """One isolated ``Apps`` per build, holding the model and stubs of its relation targets."""
 
@@ -55,7 +72,7 @@ class _Registry(ModelContext):
             self.stubs[collection_id] = self.make_model(
                 f"Stub_{collection_id}",
                 naming.table_name(collection_id),
-                {"id": models.CharField(primary_key=True, max_length=255)},
+                {"id": _id_field()},
                 managed=False,
             )
         return self.stubs[collection_id]
@@ -90,8 +107,10 @@ def model_fields(
             continue
         column = naming.column_name(field)
         model_field.db_column = column
+        if isinstance(model_field, models.CharField | models.TextField):
+            model_field.db_collation = text_collation()
         attrs[column] = model_field
-    attrs.setdefault("id", models.CharField(primary_key=True, max_length=255))
+    attrs.setdefault("id", _id_field())
     return attrs
 
 
@@ -112,7 +131,7 @@ def build_join_model(collection: Collection, field: dict[str, Any]) -> type[mode
     source = registry.make_model(
         "Source",
         naming.table_name(collection.id),
-        {"id": models.CharField(primary_key=True, max_length=255)},
+        {"id": _id_field()},
         managed=False,
     )
     target_id = field["collectionId"]
