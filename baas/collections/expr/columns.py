@@ -63,7 +63,8 @@ def column_value(
     if ftype == "relation":  # nullable id column; the binary stores '' for empty
         text = fmt("COALESCE({}, '')", c)
         frag = row_guard(alias, at_base, text)
-        return Value(frag if d.pg else fmt("CAST({} AS TEXT)", frag), Cls.TEXT, Aff.TEXT)
+        frag = frag if d.pg else fmt("CAST({} AS TEXT)", frag)
+        return Value(frag, Cls.TEXT, Aff.TEXT, bare=(frag, c) if at_base else None)
     return Value(c, Cls.TEXT, Aff.TEXT)
 
 

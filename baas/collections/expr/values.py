@@ -79,6 +79,10 @@ class Value:
     nf: NF = NF.AUTO
     # Re-renders the operand with substituted pb_params (LIKE's %-wrapping of the pattern).
     rebuild: Callable[[tuple[Any, ...]], Frag] | None = None
+    # (frag, column) of a nullable column read as ``COALESCE(column, '')``: while the
+    # value's frag is still that frag, ``= <non-empty text>`` may test the column itself,
+    # which an index serves (``compare._equal``). A changed frag drops the shortcut.
+    bare: tuple[Frag, Frag] | None = None
 
     @property
     def is_literal(self) -> bool:
