@@ -71,12 +71,17 @@ def option_errors(field: dict[str, Any]) -> dict[str, Any]:
 
 
 def searchable_fields(collection: Any) -> list[dict[str, Any]]:
+    """A hidden field is never searched: a search for a word only it holds would tell a
+    caller, by the records it finds, a value the caller may not read."""
     if collection.is_view:
         return []
     return [
         f
         for f in collection.fields
-        if f["type"] in SEARCHABLE_TYPES and f.get(OPTION) is True and not f.get("primaryKey")
+        if f["type"] in SEARCHABLE_TYPES
+        and f.get(OPTION) is True
+        and not f.get("primaryKey")
+        and not f.get("hidden")
     ]
 
 

@@ -9,6 +9,7 @@ GraphQL response (the endpoint itself never answers 500).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ log = logging.getLogger("baas.graphql")
 
 MAX_SOURCE_LENGTH = 100_000
 MAX_TOKENS = 20_000
+SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
 
 
 class RequestError(Exception):
@@ -86,7 +88,11 @@ def prepare(source: Any, variables: Any, operation_name: Any, viewer: AuthContex
     except RecursionError:  # graphql-core's parser caps nesting; this is a second net
         raise request_error("The document is nested too deeply.", malformed=False) from None
     if errors:
-        raise RequestError([format_error(e) for e in errors])
+        found = [format_error(e) for e in errors]
+        if not viewer.is_superuser:  # "Did you mean 'vault'?" would list the schema's names
+            for item in found:
+                item["message"] = SUGGESTION.sub("", item["message"])
+        raise RequestError(found)
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         raise request_error("Unknown or ambiguous operation (set operationName).", malformed=False)

@@ -46,7 +46,9 @@ def _expand(
     tree: dict[str, Any],
     call: Any,
 ) -> None:
-    resolved_paths = [(name, subtree, _resolve(collection, name)) for name, subtree in tree.items()]
+    resolved_paths = [
+        (name, subtree, _resolve(collection, name, call.viewer)) for name, subtree in tree.items()
+    ]
     resolved_paths = [(n, s, r) for n, s, r in resolved_paths if r is not None]
     if not resolved_paths:
         return  # wire-api §9: only unknown names leave ``expand`` out
@@ -59,7 +61,9 @@ def _expand(
         all_targets = {r["id"]: r for group in related.values() for r in group}
         from baas.collections.records.service import RecordService
 
-        visible = RecordService().visible_ids(target, list(all_targets), call)
+        visible: set[str] = set()
+        if call.viewer.allows(target, "view"):  # an API key's scope
+            visible = RecordService().visible_ids(target, list(all_targets), call)
         target_rows = [r for rid, r in all_targets.items() if rid in visible]
         target_items = {r["id"]: serialize(target, r, call.viewer) for r in target_rows}
         if subtree:
@@ -85,10 +89,13 @@ def _is_multi(collection: Collection, name: str) -> bool:
     return True  # back-relations are lists
 
 
-def _resolve(collection: Collection, name: str) -> tuple[Collection, Any] | None:
+def _resolve(collection: Collection, name: str, viewer: Any) -> tuple[Collection, Any] | None:
+    """The target and fetcher of a relation or back-relation; None for an unknown name,
+    and for a hidden relation field unless the caller is a superuser (hidden fields
+    look unknown, as in filters)."""
     field = collection.field(name)
     if field is not None:
-        if field["type"] != "relation":
+        if field["type"] != "relation" or (field.get("hidden") and not viewer.is_superuser):
             return None
         target = Collection.objects.filter(id=field["collectionId"]).first()
         if target is None:
@@ -102,6 +109,8 @@ def _resolve(collection: Collection, name: str) -> tuple[Collection, Any] | None
         return None
     back = other.field(field_name)
     if back is None or back["type"] != "relation" or back.get("collectionId") != collection.id:
+        return None
+    if back.get("hidden") and not viewer.is_superuser:
         return None
     return other, lambda rows: _backward(other, back, rows)
 

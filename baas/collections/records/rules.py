@@ -11,6 +11,7 @@ from baas.collections.models import Collection
 
 SUPERUSERS_ONLY = "Only superusers can perform this action."
 DENY = "1 = 0"
+OUT_OF_SCOPE = "The API key is not allowed to perform this action."
 
 
 def request_info(
@@ -79,6 +80,7 @@ def client_filter(
         return "", []
     if not text.strip():
         raise BadRequest()
+    check_key_scope(collection, viewer, text, None)
     try:
         return compile_filter(
             collection,
@@ -101,6 +103,7 @@ def client_sort(
 
     if not text:
         return [], []
+    check_key_scope(collection, viewer, None, text)
     try:
         return compile_sort(collection, text, info, alias="t")
     except ForbiddenExpression as exc:
@@ -137,6 +140,7 @@ def list_query(
         rule = rule if rule.strip() else None
     if filter_text is not None and filter_text != "" and not filter_text.strip():
         raise BadRequest()
+    check_key_scope(collection, viewer, filter_text, sort_text)
     try:
         compiled = compile_list(
             collection, info, rule=rule, filter=filter_text or None, sort=sort_text or None
@@ -150,6 +154,80 @@ def list_query(
     return ListQuery(
         compiled.where, compiled.where_params, compiled.order_by, compiled.order_params
     )
+
+
+def check_key_scope(
+    collection: Collection, viewer: AuthContext, filter_text: str | None, sort_text: str | None
+) -> None:
+    """An API key limited to some collections acts as a superuser inside them only: its
+    filter or sort may not reach into another collection (a relation, a back-relation,
+    ``@collection.*``), or it could learn that collection's values by yes/no answers."""
+    from baas.collections.expr import ExpressionError, parse, parse_sort
+
+    scopes = viewer.scopes
+    if scopes is None or not scopes.collections:
+        return
+    paths: list[tuple[Collection, tuple[str, ...]]] = []
+    try:
+        if filter_text:
+            _field_paths(collection, parse(filter_text), paths)
+        for item in parse_sort(sort_text) if sort_text else []:
+            paths.append((collection, tuple(item.name.split("."))))
+    except ExpressionError:
+        return  # the compile answers it (400)
+    for start, path in paths:
+        for reached in _reached(start, path):
+            if not scopes.allows(reached, "list"):
+                raise Forbidden(OUT_OF_SCOPE)
+
+
+def _field_paths(
+    collection: Collection, node: Any, out: list[tuple[Collection, tuple[str, ...]]]
+) -> None:
+    from baas.collections.expr import ast
+
+    if isinstance(node, ast.Field):
+        out.append((collection, node.path))
+    elif isinstance(node, ast.CollectionRef):
+        other = _named(node.collection)
+        out.append((other or Collection(id=node.collection, name=node.collection), ()))
+        if other is not None:
+            out.append((other, node.path))
+    elif isinstance(node, ast.Comparison):
+        _field_paths(collection, node.left, out)
+        _field_paths(collection, node.right, out)
+    elif isinstance(node, (ast.And, ast.Or)):
+        for item in node.items:
+            _field_paths(collection, item, out)
+    elif isinstance(node, ast.Function):
+        for arg in node.args:
+            _field_paths(collection, arg, out)
+
+
+def _named(name: str) -> Collection | None:
+    return (
+        Collection.objects.filter(name__iexact=name).first()
+        or Collection.objects.filter(id=name).first()
+    )
+
+
+def _reached(collection: Collection, path: tuple[str, ...]) -> list[Collection]:
+    """The collections a field path walks into (itself included)."""
+    reached = [collection]
+    current: Collection | None = collection
+    for prop in path[:-1]:
+        if current is None:
+            break
+        found = current.field(prop)
+        if found is None and "_via_" in prop:
+            current = _named(prop.partition("_via_")[0])
+        elif found is not None and found.get("type") == "relation":
+            current = Collection.objects.filter(id=found.get("collectionId")).first()
+        else:
+            break
+        if current is not None:
+            reached.append(current)
+    return reached
 
 
 def combine(*parts: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
