@@ -13,7 +13,7 @@ from baas.auth.context import AuthContext
 from baas.collections import naming
 from baas.collections.ddl import quote
 from baas.collections.fields.patterns import generate
-from baas.collections.models import SUPERUSERS_ID, Collection
+from baas.collections.models import SUPERUSERS_ID, Collection, lookup_id
 from baas.collections.records import RecordService, rows
 from baas.collections.records.payload import Submission
 from baas.collections.records.service import Call
@@ -54,7 +54,7 @@ def find_where(collection: Collection, **values: Any) -> list[Row]:
 
 
 def load(collection_id: str, record_id: str) -> tuple[Collection, Row] | None:
-    collection = Collection.objects.filter(id=collection_id).first()
+    collection = lookup_id(collection_id)  # per-process cache, checked against the database
     if collection is None or not collection.is_auth or not record_id:
         return None
     row = rows.fetch_one(collection, record_id)

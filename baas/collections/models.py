@@ -70,3 +70,93 @@ class Collection(models.Model):
             if field["id"] == field_id:
                 return field
         return None
+
+
+# ---- per-process lookup cache (bench/PROFILE.md §4) ------------------------------------
+#
+# Every records, files and token-authenticated request looked its collection up through
+# the ORM (twice when signed in). The cache keeps every collection of the database,
+# checked on each lookup against a *token* of the ``_collections`` table read with one
+# plain query: the row count, the sum of ``schema_version`` (bumped by every schema and
+# rule change) and the newest ``updated`` (set by every save). A change committed by any
+# process, on any server, changes the token, so the next lookup in every process reloads
+# (a restore from a backup as well). Inside a transaction of our own (a schema change
+# in progress) lookups go to the database, so nothing uncommitted is ever cached.
+# Lookups return a copy of their own: callers may assign to it freely.
+
+_TOKEN_SQL = (
+    'SELECT COUNT(*), COALESCE(SUM("schema_version"), 0), MAX("updated") FROM "_collections"'
+)
+
+
+class _Snapshot:
+    __slots__ = ("by_id", "by_name", "token")
+
+    def __init__(self, token: tuple[Any, ...], rows: list[Collection]):
+        self.token = token
+        self.by_id = {c.id: c for c in rows}
+        self.by_name = {c.name.lower(): c for c in rows}
+
+
+_snapshot: _Snapshot | None = None
+
+
+def _in_own_transaction() -> bool:
+    from django.db import connection
+
+    # TestCase's own atomic blocks (the test's outer transaction) do not count.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _copy(found: Collection) -> Collection:
+    import orjson
+    from django.db.models.base import ModelState
+
+    copy = Collection.__new__(Collection)
+    copy.__dict__.update(found.__dict__)
+    copy._state = ModelState()
+    copy._state.adding = False
+    copy._state.db = found._state.db
+    for attr in ("fields", "indexes", "rules", "options"):
+        setattr(copy, attr, orjson.loads(orjson.dumps(getattr(found, attr))))
+    return copy
+
+
+def _current() -> _Snapshot:
+    global _snapshot
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL)
+        row = cursor.fetchone()
+    token = tuple(row)
+    snapshot = _snapshot
+    if snapshot is None or snapshot.token != token:
+        snapshot = _Snapshot(token, list(Collection.objects.all()))
+        _snapshot = snapshot
+    return snapshot
+
+
+def lookup(id_or_name: str) -> Collection | None:
+    """The collection with this id, else this name (any case), or None."""
+    if _in_own_transaction():
+        from django.db.models import Q
+
+        return Collection.objects.filter(Q(id=id_or_name) | Q(name__iexact=id_or_name)).first()
+    snapshot = _current()
+    found = snapshot.by_id.get(id_or_name) or snapshot.by_name.get(id_or_name.lower())
+    return _copy(found) if found is not None else None
+
+
+def lookup_id(collection_id: str) -> Collection | None:
+    """The collection with exactly this id, or None."""
+    if _in_own_transaction():
+        return Collection.objects.filter(id=collection_id).first()
+    found = _current().by_id.get(collection_id)
+    return _copy(found) if found is not None else None
+
+
+def forget_cache() -> None:
+    """Drop the snapshot (a restore in this process; tests)."""
+    global _snapshot
+    _snapshot = None

@@ -38,9 +38,9 @@ class Located:
 
 
 def find_collection(id_or_name: str) -> Collection:
-    from django.db.models import Q
+    from baas.collections.models import lookup
 
-    found = Collection.objects.filter(Q(id=id_or_name) | Q(name__iexact=id_or_name)).first()
+    found = lookup(id_or_name)  # per-process cache, checked against the database
     if found is None:
         raise NotFound("Missing or invalid collection context.")
     return found

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,7 +12,7 @@ from baas.api.errors import BadRequest, NotFound, ValidationFailed, field_error
 from baas.api.fields_picker import parse_fields, pick
 from baas.api.listing import envelope, parse_page
 from baas.collections.defaults import scaffolds
-from baas.collections.models import Collection
+from baas.collections.models import Collection, lookup
 from baas.collections.schema import SchemaService
 from baas.collections.wire import collection_to_wire
 
@@ -28,7 +27,7 @@ SORTABLE = {
 
 
 def find_collection(id_or_name: str) -> Collection:
-    found = Collection.objects.filter(Q(id=id_or_name) | Q(name__iexact=id_or_name)).first()
+    found = lookup(id_or_name)  # per-process cache, checked against the database
     if found is None:
         raise NotFound("Missing collection context.")
     return found
