@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from baas.api.errors import field_error
 from baas.collections.models import Collection
 from baas.collections.records.payload import Submission
-from baas.storage import names, plan
+from baas.storage import names, plan, serving
 from baas.storage.backends import adapter, reaching_storage
 
 log = logging.getLogger("baas.storage")
@@ -100,7 +100,9 @@ class FileService:
             path = names.file_path(collection_id, record_id, upload.name)
             upload.file.content_type = upload.mime  # S3 keeps it: no sniffing on download
             with reaching_storage("saving an upload"):
-                stored = adapter().save(path, upload.file)
+                target = adapter()
+                stored = target.save(path, upload.file)
+                serving.record_upload(target, stored, upload.mime)  # downloads skip libmagic
             _track(stored)
             changes.saved.append(stored)
             final = stored.rsplit("/", 1)[-1]  # the storage may pick another free name

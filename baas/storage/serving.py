@@ -10,6 +10,8 @@ to anyone with the URL, as on the peer (an owner-only users viewRule must not br
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from baas.auth.context import GUEST, AuthContext
 from baas.collections.fields.multi import as_list
 from baas.collections.models import Collection
 from baas.storage import names, sniff, thumbs
-from baas.storage.backends import Adapter, Stat, adapter, reaching_storage
+from baas.storage.backends import Adapter, S3Adapter, Stat, adapter, reaching_storage
 
 CACHE_CONTROL = "max-age=2592000, stale-while-revalidate=86400"
 CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -115,11 +117,67 @@ def serve(request: HttpRequest, located: Located) -> HttpResponseBase:
 
 
 def stored_type(target: Adapter, path: str, stat: Stat) -> str:
-    """The type recorded at upload (S3) or, without one, sniffed from the first bytes."""
+    """The type recorded at upload (S3 keeps it; local files in ``known_types``) or, without
+    one, sniffed from the first bytes (once per file and process)."""
     recorded = (stat.content_type or "").split(";", 1)[0].strip().lower()
     if recorded and recorded not in (sniff.OCTET_STREAM, "binary/octet-stream"):
         return recorded
-    return sniff.sniff_bytes(target.head(path, min(stat.size, sniff.SNIFF_BYTES)))
+    known = known_types.get(path, stat)
+    if known is not None:
+        return known
+    sniffed = sniff.sniff_bytes(target.head(path, min(stat.size, sniff.SNIFF_BYTES)))
+    known_types.put(path, stat, sniffed)
+    return sniffed
+
+
+class KnownTypes:
+    """Sniffed types of local files by (path, size, modified time), most recent first.
+
+    libmagic on every download was a quarter of a download's CPU (bench/PROFILE.md §5).
+    Uploads record their type here as they are saved; a file this process has not seen
+    (uploaded by another process, or before a restart) is sniffed once. A file replaced
+    in place has another size or time, so it never gets a stale type.
+    """
+
+    def __init__(self, limit: int = 4096):
+        self.limit = limit
+        self._types: OrderedDict[tuple[str, int, Any], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: str, stat: Stat) -> str | None:
+        if stat.modified is None:
+            return None
+        key = (path, stat.size, stat.modified)
+        with self._lock:
+            found = self._types.get(key)
+            if found is not None:
+                self._types.move_to_end(key)
+            return found
+
+    def put(self, path: str, stat: Stat, mime: str) -> None:
+        if stat.modified is None:
+            return
+        with self._lock:
+            self._types[(path, stat.size, stat.modified)] = mime
+            self._types.move_to_end((path, stat.size, stat.modified))
+            while len(self._types) > self.limit:
+                self._types.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._types.clear()
+
+
+known_types = KnownTypes()
+
+
+def record_upload(target: Adapter, path: str, mime: str) -> None:
+    """Remember the type sniffed at upload, for storages that keep none (local files)."""
+    if isinstance(target, S3Adapter):
+        return  # S3 keeps the type given at save (``Stat.content_type``)
+    stat = target.stat(path)
+    if stat is not None:
+        known_types.put(path, stat, mime)
 
 
 def _wants_download(request: HttpRequest) -> bool:
