@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import secrets
 import string
 import threading
 import time
@@ -40,7 +39,9 @@ def wire_now() -> str:
 
 
 def new_id() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(15))
+    from baas.collections.fields.patterns import random_string  # one random draw per id
+
+    return random_string(15, ALPHABET)
 
 
 def add(level: int, message: str, data: dict[str, Any]) -> None:

@@ -28,7 +28,6 @@ import hashlib
 import logging
 import os
 import queue
-import secrets
 import socket
 import string
 import struct
@@ -57,7 +56,9 @@ MAX_FRAME = 64 * 1024 * 1024
 
 
 def random_id(length: int) -> str:
-    return "".join(secrets.choice(ALPHANUM) for _ in range(length))
+    from baas.collections.fields.patterns import random_string  # one random draw per id
+
+    return random_string(length, ALPHANUM)
 
 
 def namespace() -> str:
