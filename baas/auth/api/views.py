@@ -29,7 +29,7 @@ from baas.auth.api.common import (
     wrong_collection,
 )
 from baas.auth.middleware import token_from_header
-from baas.auth.passwords import verify_password
+from baas.auth.passwords import upgrade_hash, verify_password
 from baas.auth.service import sign_in
 from baas.collections.models import Collection
 from baas.collections.records import rows
@@ -61,6 +61,7 @@ class AuthWithPasswordView(ApiView):
             ratelimit.record_failure(request, subject)
             raise BadRequest("Failed to authenticate.")
         assert record is not None
+        upgrade_hash(target, record, password)  # hashes made with older Argon2 parameters
         token = sign_in(request, target, record, "password", mfa_id=mfa_id_of(request, data))
         return Response(auth_response(request, target, record, token))
 
