@@ -82,23 +82,48 @@ async def _pump(client: Client, send: http.Send) -> None:
             "more_body": True,
         }
     )
-    last_sent = time.monotonic()
     idle, lifetime = idle_timeout(), max_lifetime()
-    while not client.gone.is_set():
-        now = time.monotonic()
-        wait = min(last_sent + idle, client.created + lifetime) - now
-        if wait <= 0:
-            return  # wire-api §6.1: idle for 5 minutes, or 30 minutes old; the SDK reconnects
-        try:
-            name, data = await asyncio.wait_for(client.queue.get(), wait)
-        except TimeoutError:
-            continue
-        chunks = [frame(client_id, name or "", data)]
-        while len(chunks) < BATCH and not client.queue.empty():
-            name, data = client.queue.get_nowait()
-            chunks.append(frame(client_id, name or "", data))
-        await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
-        last_sent = time.monotonic()
+    last_sent = time.monotonic()
+    # wire-api §6.1: idle for 5 minutes, or 30 minutes old, the stream ends (the SDK
+    # reconnects). One timer per client enforces it, re-armed only when it fires:
+    # ``wait_for`` per message made a task and a timer for every delivery
+    # (bench/PROFILE.md §8). It interrupts the pump only while it waits for a message.
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    waiting = expired = False
+    timer: asyncio.TimerHandle | None = None
+
+    def check() -> None:
+        nonlocal timer, expired
+        remaining = min(last_sent + idle, client.created + lifetime) - time.monotonic()
+        if remaining <= 0 and waiting and task is not None:
+            expired = True
+            task.cancel()
+            return
+        timer = loop.call_later(max(remaining, 0.05), check)
+
+    first = min(last_sent + idle, client.created + lifetime) - last_sent
+    timer = loop.call_later(max(first, 0), check)
+    try:
+        while not client.gone.is_set():
+            waiting = True
+            try:
+                name, data = await client.queue.get()
+            finally:
+                waiting = False
+            chunks = [frame(client_id, name or "", data)]
+            while len(chunks) < BATCH and not client.queue.empty():
+                name, data = client.queue.get_nowait()
+                chunks.append(frame(client_id, name or "", data))
+            await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
+            last_sent = time.monotonic()
+    except asyncio.CancelledError:
+        if not expired or task is None:
+            raise
+        task.uncancel()  # our own deadline: end the stream as a normal return does
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 async def _watch_disconnect(receive: http.Receive, client: Client) -> None:
