@@ -177,7 +177,7 @@ def world(api: Any, cast: Cast, make_collection: Any) -> World:
     ids["p2"] = create(
         "sec_posts", {"title": "second post", "secret": "banana", "n": 2, "author": cast.other_id}
     )
-    for name, visible in (("hidden", False), ("shown", True)):
+    for name, visible in (("hidden", False), ("shown", True), ("a", True)):
         body = {
             "email": f"{name}-member@example.com",
             "password": PASSWORD,

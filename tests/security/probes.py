@@ -1,7 +1,7 @@
 """The probes every path is tried with, and what REST answers to each (the reference).
 
 A probe lists a collection with a filter and/or sort. Its outcome is ``(200, [names])``
-(the records the caller got, by their fixture name, in order) or ``(status,)``.
+(the records the caller got, by their fixture name: in order when sorted) or ``(status,)``.
 ``expected`` gives the outcome per attacker; ``"guest"`` stands for every token that is
 not valid (forged, expired, escalated) as well.
 """
@@ -40,7 +40,7 @@ class Probe:
         return self.name
 
 
-ALL_POSTS: Outcome = (200, ["p1", "p2"])  # the default order: newest first
+ALL_POSTS: Outcome = (200, ["p1", "p2"])
 
 PROBES = [
     Probe("notes", "sec_notes", other=(200, ["beta"]), owner=(200, ["alpha"])),
@@ -100,6 +100,23 @@ PROBES = [
         guest=NONE,
         other=NONE,
     ),
+    Probe("tokenKey", "sec_members", "tokenKey != ''", guest=BAD, other=BAD),
+    Probe("password hash", "sec_members", "password ~ '$'", guest=BAD, other=BAD),
+    Probe("sort by tokenKey", "sec_members", sort="tokenKey", guest=BAD, other=BAD),
+    Probe(  # a hidden email sorts as no value (first), not by the email itself
+        "sort by hidden email",
+        "sec_members",
+        sort="email",
+        guest=(200, ["member_hidden", "member_a", "member_shown"]),
+        other=(200, ["member_hidden", "member_a", "member_shown"]),
+    ),
+    Probe(
+        "sort by hidden email, descending",
+        "sec_members",
+        sort="-email",
+        guest=(200, ["member_shown", "member_a", "member_hidden"]),
+        other=(200, ["member_shown", "member_a", "member_hidden"]),
+    ),
     Probe(
         "shown email",
         "sec_members",
@@ -122,4 +139,9 @@ def rest_list(world: Any, actor: str, probe: Probe) -> Outcome:
         return (response.status_code,)
     body = response.json()
     assert body["totalItems"] == len(body["items"]), body  # the count agrees with the items
-    return (200, names_of(world, [item["id"] for item in body["items"]]))
+    return (200, in_order(probe, names_of(world, [item["id"] for item in body["items"]])))
+
+
+def in_order(probe: Probe, names: list[str]) -> list[str]:
+    """Without a sort the order is the default one (by id here, which is random)."""
+    return names if probe.sort else sorted(names)

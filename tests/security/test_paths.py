@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.security.conftest import ATTACKERS, GUESTS, World
-from tests.security.probes import DENIED, PROBES, Outcome, Probe, names_of, rest_list
+from tests.security.probes import DENIED, PROBES, Outcome, Probe, in_order, names_of, rest_list
 
 pytestmark = pytest.mark.django_db
 NO_KEY = [a for a in ATTACKERS if a != "key"]
@@ -39,7 +39,8 @@ def graphql_list(world: World, actor: str, probe: Probe) -> Outcome:
         assert found["totalItems"] == len(found["items"])
         return [item["id"] for item in found["items"]]
 
-    return graphql_outcome(world, actor, response, pick)
+    outcome = graphql_outcome(world, actor, response, pick)
+    return outcome if outcome[0] != 200 else (200, in_order(probe, outcome[1]))
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=str)

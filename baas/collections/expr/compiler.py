@@ -200,5 +200,5 @@ def _sort_value(scope: Scope, name: str) -> Value:
         raise ExpressionError(f"invalid sort field {name!r}")
     chain = walk.chain_value
     if not walk.chain_joins.frags:
-        return value
+        return chain if walk.masked else value
     return Value(walk.chain_joins.first(chain.frag), chain.cls, chain.aff, chain.numfmt)

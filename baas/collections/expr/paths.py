@@ -9,7 +9,7 @@ plain operators on multi-value paths, and for sort keys).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import Collection
@@ -40,6 +40,7 @@ class Walk:
     nullify: bool  # @request.* paths: unknown names resolve to NULL instead of an error
     with_mm: bool = False
     chain_value: Value | None = None  # the last value on the chain track (sort keys)
+    masked: bool = False  # chain_value is masked for sorting (an email the caller may not see)
 
     @property
     def d(self) -> Any:
@@ -240,6 +241,17 @@ class Walk:
             visibility = coll.field("emailVisibility")
             if visibility is not None:  # only records whose email is public (wire-api §2.2)
                 flag = col(self.main.alias, F.column(visibility))
+                # a sort by it must not order by emails it may not see (NULL for those)
+                shown = col(self.chain.alias, F.column(visibility))
+                chain_value = self.chain_value
+                assert chain_value is not None
+                self.chain_value = replace(
+                    chain_value,
+                    frag=fmt("(CASE WHEN {} = TRUE THEN {} END)", shown, chain_value.frag),
+                    bare=None,
+                    rebuild=None,
+                )
+                self.masked = True
                 return Resolved(
                     result.value, result.multi, lambda e: fmt("({} AND {} = TRUE)", e, flag)
                 )
