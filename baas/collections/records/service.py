@@ -169,15 +169,21 @@ class RecordService:
         return found, total
 
     def _default_order(self, collection: Collection) -> list[str]:
+        """No ``sort``: insertion order, as the binary lists (its table scan follows the
+        rowid; checked against pocketbase 0.40.6, bench/PROFILE.md §9). SQLite: the rowid.
+        PostgreSQL keeps no stable row order (``ctid`` moves on update): ``created``, then
+        id, which differs only for records created in the same millisecond. Views (no
+        rowid) keep newest first."""
         created = collection.field("created")
         from baas.collections import naming
 
+        t, record_id = quote("t"), f"{quote('t')}.{quote('id')}"
+        if not collection.is_view and connection.vendor == "sqlite":
+            return [f"{t}.{quote('_rowid_')}"]
         if created and created["type"] == "autodate":
-            return [
-                f"{quote('t')}.{quote(naming.column_name(created))} DESC",
-                f"{quote('t')}.{quote('id')}",
-            ]
-        return [f"{quote('t')}.{quote('id')}"]
+            direction = "DESC" if collection.is_view else "ASC"
+            return [f"{t}.{quote(naming.column_name(created))} {direction}", record_id]
+        return [record_id]
 
     def get_record(
         self, collection: Collection, record_id: str, call: Call, *, rule_name: str = "viewRule"
