@@ -73,6 +73,19 @@ PROBES = [
         owner=(200, ["t1"]),
     ),
     Probe(
+        "back-relation through a hidden field",
+        "sec_tags",
+        "sec_posts_via_hidden_tag.title ~ 'hello'",
+        guest=BAD,
+        other=BAD,
+    ),
+    Probe(
+        "back-relation into an owner-only collection",
+        "sec_notes",
+        "sec_tags_via_note.name = 't1'",
+        owner=(200, ["alpha"]),
+    ),
+    Probe(
         "key: out-of-scope hidden field",
         "sec_tags",
         "note.secret ~ 's3'",

@@ -226,12 +226,28 @@ def test_push_devices_are_each_users_own(world, actor):
 @pytest.mark.parametrize("actor", [*ATTACKERS, "owner"])
 def test_the_console_is_for_superusers_only(world, client, actor):
     headers = {"Authorization": world.token(actor)} if world.token(actor) else {}
-    for page in ("/_/collections", "/_/collections/sec_notes", "/_/collections/sec_vault"):
+    pages = (
+        "/_/collections",
+        "/_/collections/sec_notes",
+        "/_/collections/sec_vault",
+        "/_/collections/sec_notes/api",
+    )
+    for page in pages:
         response = client.get(page, headers=headers)
         if actor == "key":  # a scoped key is refused outside the records API
             assert response.status_code == 403, page
             continue
         assert response.status_code == 302 and response["Location"].startswith("/_/login"), page
+    simulated = client.post(
+        "/_/collections/sec_notes/simulate", {"rule": "listRule"}, headers=headers
+    )
+    assert simulated.status_code == (403 if actor == "key" else 302)
+    # the console's helpers under /api/x/ (rule previews, view previews run SQL)
+    for helper in ("/api/x/rules/check", "/api/x/rules/preview", "/api/x/views/preview"):
+        body = {"query": "SELECT id, code FROM c_x", "collection": "sec_vault", "rule": ""}
+        answered = world.api.post(helper, json=body, token=world.token(actor))
+        expected = {"owner": 403, "other": 403, "key": 403}.get(actor, 401)
+        assert answered.status_code == expected, helper
     # a user's password does not open it either
     login = client.post("/_/login", {"email": "owner@example.com", "password": PASSWORD})
     assert login.status_code == 400
