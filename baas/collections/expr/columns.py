@@ -64,7 +64,10 @@ def column_value(
         text = fmt("COALESCE({}, '')", c)
         frag = row_guard(alias, at_base, text)
         frag = frag if d.pg else fmt("CAST({} AS TEXT)", frag)
-        return Value(frag, Cls.TEXT, Aff.TEXT, bare=(frag, c) if at_base else None)
+        # A table's own column may stand in for the COALESCE in = (compare._bare_equal);
+        # a view's column could hold any type, so views keep the COALESCE.
+        bare = (frag, c) if at_base and not collection.is_view else None
+        return Value(frag, Cls.TEXT, Aff.TEXT, bare=bare)
     return Value(c, Cls.TEXT, Aff.TEXT)
 
 
