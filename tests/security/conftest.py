@@ -12,7 +12,8 @@ forged and expired tokens, and collections whose rules differ, related to each o
 Attackers: ``guest``, ``other`` (another user), ``key`` (an API key scoped to
 ``sec_tags``), ``forged`` (the owner's claims signed with a wrong key), ``expired`` (a
 real token of the owner, expired), ``escalated`` (the owner's token with its
-collectionId switched to ``_superusers``). The last three must count as guests.
+collectionId switched to ``_superusers``), ``alg_none`` (the owner's claims unsigned).
+The last four must count as guests.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ OPEN = {r: "" for r in ("listRule", "viewRule", "createRule", "updateRule", "del
 LOCKED = {r: None for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")}
 MINE = "author = @request.auth.id"
 SIGNED_IN = '@request.auth.id != ""'
-ATTACKERS = ("guest", "other", "key", "forged", "expired", "escalated")
-GUESTS = ("guest", "forged", "expired", "escalated")  # bad tokens are guests (wire-api §0)
+ATTACKERS = ("guest", "other", "key", "forged", "expired", "escalated", "alg_none")
+# tokens that are not valid are guests (wire-api §0)
+GUESTS = ("guest", "forged", "expired", "escalated", "alg_none")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
@@ -207,6 +209,7 @@ def world(api: Any, cast: Cast, make_collection: Any) -> World:
         "key": key.json()["key"],
         "forged": jwt.encode(claims, "not-the-key-of-this-server-0123456789", algorithm="HS256"),
         "expired": issue(users, owner_record, duration=-60),
+        "alg_none": jwt.encode(claims, None, algorithm="none"),
         "escalated": jwt.encode(
             {**claims, "collectionId": SUPERUSERS_ID},
             "not-the-key-of-this-server-0123456789",

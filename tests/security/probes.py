@@ -3,7 +3,7 @@
 A probe lists a collection with a filter and/or sort. Its outcome is ``(200, [names])``
 (the records the caller got, by their fixture name: in order when sorted) or ``(status,)``.
 ``expected`` gives the outcome per attacker; ``"guest"`` stands for every token that is
-not valid (forged, expired, escalated) as well.
+not valid (forged, expired, escalated, unsigned) as well.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ class Probe:
     owner: Outcome | None = None  # the control: the owner does see it
 
     def expected(self, actor: str) -> Outcome:
-        if actor in ("guest", "forged", "expired", "escalated"):
+        from tests.security.conftest import GUESTS
+
+        if actor in GUESTS:
             return self.guest
         if actor == "owner":
             assert self.owner is not None

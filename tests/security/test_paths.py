@@ -337,7 +337,7 @@ def test_writes_to_other_users_records_fail_on_rest_and_in_batch(world, actor, w
     assert p1.json()["title"] == "hello world"
 
 
-@pytest.mark.parametrize("actor", ["guest", "forged", "expired", "escalated"])
+@pytest.mark.parametrize("actor", GUESTS)
 def test_bad_tokens_cannot_create_where_a_sign_in_is_needed(world, actor):
     made = world.api.post(
         "/api/collections/sec_notes/records", json={"title": "x"}, token=world.token(actor)
@@ -374,3 +374,17 @@ def test_protected_files_need_a_file_token_of_someone_who_may_view_the_record(wo
     )
     owner_token = _file_token(world, "owner").json()["token"]
     assert world.api.get(url, query={"token": owner_token}).status_code == 200
+
+
+def test_a_file_token_is_not_an_auth_token(world):
+    file_token = _file_token(world, "owner").json()["token"]
+    listed = world.api.get("/api/collections/sec_notes/records", token=file_token)
+    assert (listed.status_code, listed.json()["items"]) == (200, [])
+    made = world.api.post(
+        "/api/collections/sec_notes/records", json={"title": "x"}, token=file_token
+    )
+    assert made.status_code == 400
+    query = "{ sec_notesList { totalItems } }"
+    assert world.api.post("/api/graphql", json={"query": query}, token=file_token).json() == {
+        "data": {"sec_notesList": {"totalItems": 0}}
+    }
