@@ -31,6 +31,8 @@ from tests import services
 
 pytest_plugins = ["tests.cast"]
 
+CHROMIUM = "/usr/bin/chromium"
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
@@ -180,6 +182,29 @@ def _query(query: dict[str, Any] | None) -> str:
 @pytest.fixture
 def api(client: Client) -> ApiClient:
     return ApiClient(client)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium (``make test`` installs it), never a downloaded browser build.
+
+    One per test module, shared by the module's browser tests (console, docs, API docs):
+    while Playwright's sync API runs, its event loop counts as running in this thread, so
+    Django's database calls made outside it would refuse (SynchronousOnlyOperation) and a
+    second Playwright could not start. Stopping it after the module ends both."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
 
 
 # --- real services -------------------------------------------------------------------------

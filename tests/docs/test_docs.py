@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -254,7 +255,12 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox
 
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_samples_run(
-    page: str, tmp_path: Path, node_modules: Path, typescript: Path, mail_dir: tuple[Mailbox, Path]
+    page: str,
+    tmp_path: Path,
+    node_modules: Path,
+    typescript: Path,
+    mail_dir: tuple[Mailbox, Path],
+    request: pytest.FixtureRequest,
 ) -> None:
     box, folder = mail_dir
     for old in folder.iterdir():  # mail from earlier pages' servers
@@ -308,12 +314,14 @@ def test_page_samples_run(
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         assert done.stdout.rstrip().endswith("all samples ran")
         for block in (b for b in runnable if b.kind == "html"):
-            WEB_PAGES[block.page](for_server(block.code, live.url), live, tmp_path, node_modules)
+            browser = request.getfixturevalue("chromium")  # the run's one browser
+            WEB_PAGES[block.page](
+                for_server(block.code, live.url), live, tmp_path, node_modules, browser
+            )
 
 
 # --- web page samples, used in Chromium as a person would -------------------------------
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's (make test installs it), as tests/admin_ui
 CDN_SDK = "https://cdn.jsdelivr.net/npm/pocketbase@*/dist/pocketbase.es.mjs"
 
 
@@ -330,19 +338,18 @@ def static_site(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def posts_web_app(html: str, live: Instance, tmp_path: Path, node_modules: Path) -> None:
+def posts_web_app(
+    html: str, live: Instance, tmp_path: Path, node_modules: Path, browser: Any
+) -> None:
     """getting-started's index.html: sign in as Alice, post, and see a post made elsewhere."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text(html)
     sdk = (node_modules / "pocketbase/dist/pocketbase.es.mjs").read_bytes()
     errors: list[str] = []
-    with static_site(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with static_site(site) as url:
         page = browser.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         # the CDN is not reachable from tests: the same file, from the npm package
@@ -376,11 +383,11 @@ def posts_web_app(html: str, live: Instance, tmp_path: Path, node_modules: Path)
         expect(page.locator("#posts li").first).to_have_text("From elsewhere")  # realtime
         page.reload()
         expect(page.locator("#compose")).to_be_visible()  # still signed in
-        browser.close()
+        page.close()
     assert not errors, errors
 
 
-WEB_PAGES: dict[str, Callable[[str, Instance, Path, Path], None]] = {
+WEB_PAGES: dict[str, Callable[[str, Instance, Path, Path, Any], None]] = {
     "getting-started.md": posts_web_app,
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.admin_ui.conftest import chromium, console_server, page, shots, sign_in  # noqa: F401
+from tests.admin_ui.conftest import console_server, page, shots, sign_in  # noqa: F401
 
 
 def test_api_docs_page_renders_the_document(page: Any, shots: Any) -> None:  # noqa: F811
