@@ -227,15 +227,29 @@ class SchemaService:
         ]
         converted = self._convert(current, schema, old, new, changed)
         self._drop_indexes(current)
+        # Each step builds its model from the table as the steps before left it: on
+        # SQLite an ADD COLUMN may rebuild the whole table from that model, and a model
+        # of the original shape would drop the columns added earlier in this change.
+        state = copy.copy(current)
+        state.fields = list(current.fields)
+
+        def remove(field: dict[str, Any]) -> None:
+            self._remove_field(editor, state, field)
+            state.fields = [f for f in state.fields if f["id"] != field["id"]]
+
+        def add(field: dict[str, Any]) -> None:
+            self._add_field(editor, state, field)
+            state.fields = [*state.fields, field]
+
         with schema_editor() as editor:
             for fid in old.keys() - new.keys():
-                self._remove_field(editor, current, old[fid])
+                remove(old[fid])
             for fid in changed:
                 if not conversion.same_storage(old[fid], new[fid]):
-                    self._remove_field(editor, current, old[fid])
-                    self._add_field(editor, current, new[fid])
+                    remove(old[fid])
+                    add(new[fid])
             for fid in new.keys() - old.keys():
-                self._add_field(editor, current, new[fid])
+                add(new[fid])
         target = schema.as_collection()
         for fid, values in converted.items():
             columns.write_values(target, new[fid], values)

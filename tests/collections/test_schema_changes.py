@@ -222,3 +222,34 @@ def test_a_recreated_collection_gets_a_fresh_model(
     created = api.post("/api/collections/again/records", json={"two": 2}, token=su)
     assert created.status_code == 200, created.content
     assert created.json()["two"] == 2
+
+
+def test_one_change_adding_and_removing_many_fields_keeps_every_column(
+    api: Any, cast: Any, make_collection: Any
+) -> None:
+    """On SQLite an added column with a default rebuilds the table: each step of one change
+    must build on the steps before (a relation added first was lost by the next add)."""
+    su = cast.superuser
+    target = make_collection({"name": "targets", "fields": [{"name": "t", "type": "text"}]})
+    make_collection(
+        {
+            "name": "mixed",
+            "fields": [{"name": "label", "type": "text"}, {"name": "old", "type": "number"}],
+        }
+    )
+    kept = api.post("/api/collections/mixed/records", json={"label": "kept"}, token=su).json()
+    aim = api.post("/api/collections/targets/records", json={"t": "x"}, token=su).json()
+    fields = [f for f in fields_of(api, su, "mixed") if f["name"] != "old"] + [
+        {"name": "rel", "type": "relation", "collectionId": target["id"], "maxSelect": 1},
+        {"name": "n", "type": "number"},
+        {"name": "flag", "type": "bool"},
+        {"name": "rels", "type": "relation", "collectionId": target["id"], "maxSelect": 3},
+        {"name": "note", "type": "text"},
+    ]
+    assert patch_fields(api, su, "mixed", fields).status_code == 200
+    body = {"rel": aim["id"], "n": 2, "flag": True, "rels": [aim["id"]], "note": "hi"}
+    updated = api.patch(f"/api/collections/mixed/records/{kept['id']}", json=body, token=su)
+    assert updated.status_code == 200, updated.content
+    assert {k: updated.json()[k] for k in body} == body
+    listed = api.get("/api/collections/mixed/records", token=su)
+    assert listed.status_code == 200 and listed.json()["items"][0]["label"] == "kept"
