@@ -112,7 +112,7 @@ class WSGIBridge:
     def _run(self, environ: dict[str, Any]) -> WSGIResult:
         """In a pool thread: call the app, buffer its answer unless it streams."""
         result = WSGIResult()
-
+        written: list[bytes] = []  # PEP 3333's legacy write(): sent before the iterable
         started = False
 
         def start_response(
@@ -124,17 +124,17 @@ class WSGIBridge:
             result.headers = [
                 (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
             ]
-            return _no_write
+            return written.append
 
         iterable = self.wsgi_app(environ, start_response)
         if getattr(iterable, "streaming", not isinstance(iterable, list | tuple)):
             stream = iter(iterable)
             if not started:  # PEP 3333 lets a generator call start_response on its first step
                 stream = itertools.chain([next(stream, b"")], stream)
-            result.stream, result.closeable = stream, iterable
+            result.stream, result.closeable = itertools.chain(written, stream), iterable
             return result
         try:
-            result.body = b"".join(iterable)
+            result.body = b"".join([*written, *iterable])
         finally:
             _close(iterable)
         return result
@@ -238,10 +238,6 @@ def _add_headers(environ: dict[str, Any], headers: Iterable[tuple[bytes, bytes]]
 def _wsgi_str(text: str) -> str:
     """PEP 3333 "native strings": the UTF-8 bytes of the path, as latin-1."""
     return text.encode("utf-8").decode("latin-1")
-
-
-def _no_write(data: bytes) -> None:
-    raise NotImplementedError("the WSGI write() callable is not supported")
 
 
 def _close(iterable: Any) -> None:

@@ -310,3 +310,28 @@ def test_a_generator_app_may_start_its_response_on_the_first_step():
     assert status_of(sent) == 201
     assert headers_of(sent)[b"x-lazy"] == b"yes"
     assert body_of(sent) == b"made"
+
+
+def test_the_legacy_write_callable_comes_before_the_iterable() -> None:
+    """PEP 3333's ``write()`` from ``start_response``: its bytes lead the answer, buffered
+    or streamed."""
+
+    def buffered(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"hello ")
+        write(b"legacy ")
+        return [b"world"]
+
+    def streamed(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])(b"first, ")
+        return (chunk for chunk in [b"then", b" more"])
+
+    for app_func, expected in ((buffered, b"hello legacy world"), (streamed, b"first, then more")):
+        app = WSGIBridge(app_func, threads=1)
+        try:
+            sent = call(app, http_scope("GET", "/"))
+        finally:
+            app.shutdown()
+        assert status_of(sent) == 200 and body_of(sent) == expected
+        if app_func is buffered:
+            assert headers_of(sent)[b"content-length"] == b"18"
