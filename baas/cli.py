@@ -133,46 +133,32 @@ def _add_transfer(commands: argparse._SubParsersAction, common: Parser) -> None:
     pocketbase.set_defaults(handler=cmd_import_pocketbase)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _transfer(run: str, path: str) -> int:
+    """Run ``baas.transfer.<run>`` on ``path`` with a report; its summary goes to stderr."""
+    from importlib import import_module
     from pathlib import Path
 
     _setup_django()
     _prepare_data(announce=False)
-    from baas.transfer.export import export
     from baas.transfer.report import Report
 
+    module, function = run.rsplit(".", 1)
     report = Report()
-    export(Path(args.out_dir), report)
+    getattr(import_module(f"baas.transfer.{module}"), function)(Path(path), report)
     sys.stderr.write(report.summary() + "\n")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _transfer("export.export", args.out_dir)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    _setup_django()
-    _prepare_data(announce=False)
-    from baas.transfer.importer import import_directory
-    from baas.transfer.report import Report
-
-    report = Report()
-    import_directory(Path(args.in_dir), report)
-    sys.stderr.write(report.summary() + "\n")
-    return 0
+    return _transfer("importer.import_directory", args.in_dir)
 
 
 def cmd_import_pocketbase(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    _setup_django()
-    _prepare_data(announce=False)
-    from baas.transfer.pocketbase import import_pocketbase
-    from baas.transfer.report import Report
-
-    report = Report()
-    import_pocketbase(Path(args.pb_data), report)
-    sys.stderr.write(report.summary() + "\n")
-    return 0
+    return _transfer("pocketbase.import_pocketbase", args.pb_data)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
