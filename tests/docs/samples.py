@@ -8,6 +8,15 @@ are checked, not run (``dart_api.py`` says how). TypeScript blocks are type-chec
 with ``tsc`` against the SDK's own types, then run (transpiled) in their own block
 scope: each page's TypeScript is self-contained. The docs write the server as
 ``http://127.0.0.1:8090``; the test puts its own live server's address there.
+
+Shell blocks run in a working directory laid out like a checkout (``.venv``, and
+``baas_data``: the live server's data directory); what a shell block ``export``s is
+set for the later shell blocks, as in one terminal. A block whose first line is a
+comment naming a relative path (``# baas_data/hooks/posts.py``, ``# receiver.py``) is
+that file: it is written there before the server starts (so a hooks file is loaded
+from the start) and not run itself; later samples use it. A receiver of the server's
+outbound calls (webhooks) listens on port 8000 of 127.0.0.1 (written ``127.0.0.1:8000``,
+``("127.0.0.1", 8000)`` or ``8000, "127.0.0.1"``); the test puts a free port there.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 DOCS_URL = "http://127.0.0.1:8090"
+RECEIVER = re.compile(r'127\.0\.0\.1(?::|", )8000\b|\b8000, "127\.0\.0\.1"')
 
 RUN = {
     "js": "js",
@@ -36,6 +46,7 @@ CHECK = {"dart": "dart"}
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _IMPORT = re.compile(r"^import\s[^;]+?\sfrom\s+['\"][^'\"]+['\"];?[ \t]*$", re.M)
+_FILE = re.compile(r"^(?:#|//) (?P<path>(?:[\w-][\w.-]*/)*[\w-][\w.-]*\.\w+)$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,12 @@ class Block:
     @property
     def first_line(self) -> str:
         return next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
+
+    @property
+    def file(self) -> str:
+        """The relative path this block is the content of ("" for a sample to run)."""
+        found = _FILE.match(self.code.split("\n", 1)[0].strip()) if self.kind else None
+        return found["path"] if found else ""
 
     @property
     def kind(self) -> str:
@@ -87,8 +104,22 @@ def pages() -> list[Path]:
     return sorted(DOCS.glob("*.md"))
 
 
-def for_server(code: str, url: str) -> str:
-    return code.replace(DOCS_URL, url)
+def for_server(code: str, url: str, receiver_port: int | None = None) -> str:
+    code = code.replace(DOCS_URL, url)
+    if receiver_port is not None:
+        code = RECEIVER.sub(lambda m: m[0].replace("8000", str(receiver_port)), code)
+    return code
+
+
+def write_files(page_blocks: list[Block], workdir: Path, receiver_port: int | None = None) -> None:
+    """The page's file blocks, written under the shell samples' working directory before
+    the server starts (so a file cannot name the server's address: not known yet)."""
+    for block in page_blocks:
+        if block.file:
+            assert DOCS_URL not in block.code, f"{block.where}: a file cannot name the server"
+            target = workdir / block.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(for_server(block.code, DOCS_URL, receiver_port))
 
 
 PRELUDE = """
@@ -128,23 +159,34 @@ globalThis.askUser = async (question, email) => {
 """
 
 
+# Sourced before each shell block, and written after it: what it exported carries over.
+SHELL_ENV = '"$DOCS_WORKDIR/.docs-shell-env"'
+
+
 def page_script(
-    page_blocks: list[Block], url: str, python: str, transpiled: dict[Block, str] | None = None
+    page_blocks: list[Block],
+    url: str,
+    python: str,
+    transpiled: dict[Block, str] | None = None,
+    receiver_port: int | None = None,
 ) -> str:
     """One ES module that runs the page's runnable blocks in document order."""
     imports = Imports()
     body: list[str] = []
     for block in page_blocks:
-        code = for_server(block.code, url)
+        if block.file:
+            continue  # written before the server started (write_files)
+        code = for_server(block.code, url, receiver_port)
         where = json.dumps(block.where)
         if block.kind in ("js", "ts"):
             if block.kind == "ts":
-                code = for_server((transpiled or {})[block], url)
+                code = for_server((transpiled or {})[block], url, receiver_port)
             code = imports.take(code)
             if block.kind == "ts":
                 code = "{\n" + code + "\n}"
             body.append(f"// {block.where}\nglobalThis.__where = {where};\n{code}")
         elif block.kind == "sh":
+            code = f"[ ! -f {SHELL_ENV} ] || . {SHELL_ENV}\n{code}\nexport -p > {SHELL_ENV}\n"
             args = json.dumps(["-euo", "pipefail", "-c", code])
             body.append(f"// {block.where}\n__run('bash', {args}, {where});")
         elif block.kind == "python":

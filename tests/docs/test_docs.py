@@ -2,8 +2,10 @@
 
 - Every fenced block in docs/*.md is a JavaScript, shell or Python sample that runs
   against a live ``baas serve`` (a page is one script, samples.py), a Dart sample checked
-  against the real pocketbase Dart SDK's API (dart_api.py), or one of the blocks in
-  ``SHOWN`` below, each with the reason it is shown rather than run.
+  against the real pocketbase Dart SDK's API (dart_api.py), an example (a JSON payload
+  or answer) that the page's rig checks against what the live server really sends
+  (rigs.py), or one of the blocks in ``SHOWN`` below, each with the reason it is shown
+  rather than run.
 - Pages written by other parts of the project (``SYNTAX_ONLY``) are syntax-checked.
 """
 
@@ -31,7 +33,17 @@ from django.test import Client
 from tests import services
 from tests.auth.smtp_sink import Mailbox, smtp_sink
 from tests.docs import dart_api
-from tests.docs.samples import DOCS, REPO, Block, blocks, for_server, page_script, pages
+from tests.docs.rigs import RIGS, PageRig
+from tests.docs.samples import (
+    DOCS,
+    REPO,
+    Block,
+    blocks,
+    for_server,
+    page_script,
+    pages,
+    write_files,
+)
 from tests.reliability.live import Instance, instance
 from tests.sdk.conftest import SDK_DIR
 
@@ -91,7 +103,10 @@ def test_every_block_is_run_checked_or_shown_with_a_reason() -> None:
     unexplained = [
         f"{b.where} ({b.lang or 'no language'}): {b.first_line[:60]}"
         for b in ALL_BLOCKS
-        if b.page not in SYNTAX_ONLY and not b.kind and (b.page, b.first_line) not in SHOWN
+        if b.page not in SYNTAX_ONLY
+        and not b.kind
+        and (b.page, b.first_line) not in SHOWN
+        and b.lang not in RIGS.get(b.page, PageRig).verifies  # checked by the page's rig
     ]
     assert not unexplained, "blocks neither run nor allow-listed:\n" + "\n".join(unexplained)
     shown = {(b.page, b.first_line) for b in ALL_BLOCKS}
@@ -265,7 +280,19 @@ def test_page_samples_run(
     box, folder = mail_dir
     for old in folder.iterdir():  # mail from earlier pages' servers
         old.unlink()
-    with instance(tmp_path) as live:
+    with (
+        RIGS.get(page, PageRig)(tmp_path) as rig,
+        instance(tmp_path, start=False, **rig.env) as live,
+    ):
+        runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
+        work = tmp_path / "work"  # shell samples run here, as in a checkout: .venv/bin/baas
+        work.mkdir()
+        (work / ".venv").symlink_to(REPO / ".venv")
+        live.data_dir.mkdir()
+        (work / "baas_data").symlink_to(live.data_dir)
+        receiver = services.free_port()
+        write_files(runnable, work, receiver)  # hooks files are loaded from the start
+        live.start()
         live.sign_in_superuser()
         if page != "getting-started.md":  # the superuser getting-started makes
             made = live.cli("superuser", "upsert", "admin@example.com", "a long password")
@@ -290,12 +317,8 @@ def test_page_samples_run(
             live.stack.callback(services.stop_process, worker)
         script = tmp_path / "page.mjs"
         (tmp_path / "node_modules").symlink_to(node_modules)
-        runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
         ts = {b: transpile(typescript, b) for b in runnable if b.kind == "ts"}
-        script.write_text(page_script(runnable, live.url, sys.executable, ts))
-        work = tmp_path / "work"  # shell samples run here, as in a checkout: .venv/bin/baas
-        work.mkdir()
-        (work / ".venv").symlink_to(REPO / ".venv")
+        script.write_text(page_script(runnable, live.url, sys.executable, ts, receiver))
         env = {
             **live.env,
             "BAAS_DIR": str(live.data_dir),
@@ -313,6 +336,8 @@ def test_page_samples_run(
         )
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         assert done.stdout.rstrip().endswith("all samples ran")
+        verified = rig.verify(runnable, live)
+        assert set(verified) == {b for b in runnable if b.lang in rig.verifies}
         for block in (b for b in runnable if b.kind == "html"):
             browser = request.getfixturevalue("chromium")  # the run's one browser
             WEB_PAGES[block.page](
