@@ -19,6 +19,13 @@ sample is checked two ways:
 
 What this cannot catch: Flutter widget APIs and wrong argument types (only the
 pocketbase package's surface is known here).
+
+The samples also run: ``dart_js.py`` translates each page's Dart blocks to JavaScript
+and ``test_dart_run.py`` runs them against a live server with ``dart_sdk_shim.mjs``, a
+stand-in for the Dart SDK that checks every member it is asked for against the same
+surface file (see test_dart_run.py for what is stood in, and which blocks do not run).
+What runs there is not the Dart SDK's own code: its request building and parsing are
+not exercised by these tests.
 """
 
 from __future__ import annotations

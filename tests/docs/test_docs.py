@@ -184,6 +184,9 @@ def test_pubspec_names_the_checked_sdk() -> None:
 
 @pytest.mark.parametrize("block", DART_BLOCKS, ids=lambda b: b.where)
 def test_dart_sample(block: Block) -> None:
+    """Parsed and checked against the Dart SDK's API surface (dart_api.py). Each page's
+    Dart blocks also run, translated to JavaScript, against a live server with a
+    stand-in for the SDK (test_dart_run.py says what runs and what is stood in)."""
     problems = dart_api.check(block.code)
     assert not problems, f"{block.where}:\n" + "\n".join(problems)
 
