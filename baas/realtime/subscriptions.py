@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 import orjson
 
@@ -43,7 +43,8 @@ def parse(key: str) -> Subscription:
     if not mark:
         return Subscription(key=key, topic=key)
     try:
-        options = orjson.loads(unquote(raw))
+        # parsed as a query value: the Dart SDK encodes spaces as '+' (encodeQueryComponent)
+        options = orjson.loads(unquote_plus(raw))
     except orjson.JSONDecodeError:
         return Subscription(key=key, topic=topic, valid=False)
     if not isinstance(options, dict):
