@@ -840,14 +840,14 @@ class Translator:
             left, op, right = self.binary(node, kids, ops)
             return f"$d.op({json.dumps(op)}, {left}, {right})"
         if kind == "type_test_expression":
-            test = kids[1]
+            test = kids[-1]
             negated = any(_text(c) == "!" for c in test.children) or _text(test).startswith("is!")
             type_name = _text(test).removeprefix("is!").removeprefix("is").strip()
-            check = f"$d.is({self.expr(kids[0])}, {json.dumps(type_name)})"
+            check = f"$d.is({self.expr_seq(kids[:-1])}, {json.dumps(type_name)})"
             return f"!{check}" if negated else check
         if kind == "type_cast_expression":
-            type_name = _text(kids[1]).removeprefix("as").strip()
-            return f"$d.as({self.expr(kids[0])}, {json.dumps(type_name)})"
+            type_name = _text(kids[-1]).removeprefix("as").strip()
+            return f"$d.as({self.expr_seq(kids[:-1])}, {json.dumps(type_name)})"
         if kind == "const_object_expression":
             type_node = next(c for c in kids if c.type == "type_identifier")
             if any(c.type == "." for c in kids):

@@ -1865,6 +1865,18 @@ export class CommonFinders extends DartObject {
   }
 }
 
+/** dart:async Future's constructors the samples may use (a Future is a Promise). */
+export class Future extends DartObject {
+  static delayed(duration, computation = null) {
+    return new Promise((resolve) => setTimeout(resolve, duration.inMilliseconds)).then(() =>
+      computation ? computation() : null,
+    );
+  }
+  static value(value = null) {
+    return Promise.resolve(value);
+  }
+}
+
 export class Duration extends DartObject {
   constructor(named) {
     super();
@@ -1968,8 +1980,8 @@ export const POCKETBASE_CLASSES = {
 };
 
 export const LIBRARIES = {
-  "dart:core": { print, Uri, StateError, Duration },
-  "dart:async": { Stream, StreamSubscription },
+  "dart:core": { print, Uri, StateError, Duration, Future },
+  "dart:async": { Stream, StreamSubscription, Future },
   "dart:convert": { jsonEncode, jsonDecode },
   pocketbase: { ...POCKETBASE_CLASSES },
   http: { MultipartFile },

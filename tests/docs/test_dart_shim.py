@@ -17,6 +17,7 @@ semantics.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +26,7 @@ import pytest
 
 from tests.docs import dart_api, dart_js
 from tests.docs.test_docs import node_modules  # noqa: F401 (fixture)
+from tests.reliability.live import instance
 
 HERE = Path(__file__).parent
 
@@ -267,3 +269,57 @@ def test_misuse_fails_loudly(
     assert done.returncode != 0
     assert message in done.stderr, done.stderr
     assert "FAILED in the Dart sample docs/check.md:1 (line 5)" in done.stderr
+
+
+REALTIME = r"""
+import 'package:pocketbase/pocketbase.dart';
+
+final pb = PocketBase('URL');
+
+Future<void> main() async {
+  final events = <String>[];
+  final unsubscribe = await pb.collection('notes').subscribe('*', (e) {
+    events.add('${e.action} ${e.record?.get<String>('title')} ${e.record is RecordModel}');
+  });
+  final note = await pb.collection('notes').create(body: {'title': 'hi'});
+  await pb.collection('notes').update(note.id, body: {'title': 'there'});
+  await pb.collection('notes').delete(note.id);
+  for (var i = 0; i < 400 && events.length < 3; i++) {
+    await Future.delayed(Duration(milliseconds: 50));
+  }
+  await unsubscribe();
+  print(events);
+  try {
+    await pb.collection('notes').getOne(note.id);
+  } on ClientException catch (e) {
+    print('${e.statusCode} ${e.response['status']} ${e.url}');
+  }
+}
+"""
+
+
+def test_realtime_events_and_errors_have_the_sdks_shapes(
+    tmp_path: Path,
+    node_modules: Path,  # noqa: F811
+) -> None:
+    """subscribe() hands the callback RecordSubscriptionEvents (action, RecordModel);
+    a failed request throws a ClientException with statusCode, response and url."""
+    (tmp_path / "server").mkdir()
+    with instance(tmp_path / "server") as live:
+        live.sign_in_superuser()
+        notes = {
+            "name": "notes",
+            "type": "base",
+            "fields": [{"name": "title", "type": "text"}],
+            **{rule: "" for rule in ("listRule", "viewRule", "createRule", "updateRule")},
+            "deleteRule": "",
+        }
+        assert live.api("POST", "/api/collections", json=notes).status_code == 200
+        done = run_dart(tmp_path, node_modules, REALTIME.replace("URL", live.url))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[create hi true, update there true, delete there true]"
+    assert re.fullmatch(
+        r"404 404 http://127\.0\.0\.1:\d+/api/collections/notes/records/\w+", lines[1]
+    )
+    assert lines[2:] == ["all Dart samples ran"]
