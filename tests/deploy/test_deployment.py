@@ -1,12 +1,16 @@
 """The production set-up of ``deploy/`` and ``docs/deployment.md``, brought up on loopback.
 
 PostgreSQL (a database of its own), Redis (a database number of its own), SeaweedFS
-for S3, three web processes, the Celery worker and beat, and nginx (Debian's,
-installed if missing) with the checked-in site config. Every process runs the exact
-command of its unit file's ``ExecStart`` (read from ``deploy/systemd``, with the
-install paths and the instance's port put in), so the units cannot rot; systemd
-itself is not in the container. The site config is the checked-in one with the
-upstream ports and the listen address replaced.
+for S3, the web processes, the Celery worker and beat, and nginx (Debian's, installed
+if missing) with the checked-in site config, set up by the page's own commands
+(``documented.py``): its environment-file block fills ``/etc/baas/baas.env`` from
+``deploy/baas.env.example`` and every process reads that file; its units block copies
+``deploy/systemd`` and names the units to enable, which the test starts (one web
+process per ``baas-web@PORT`` named, on a free port); its superuser command makes
+the superuser the test signs in as; its nginx block installs the site, puts the
+upstream ports in and checks it with ``nginx -t``. Every process runs the exact
+command of its unit file's ``ExecStart`` (with the install paths and the instance's
+port put in), so the units cannot rot; systemd itself is not in the container.
 
 The official JS SDK (``deploy.mjs``) then works through nginx: sign-up, sign-in,
 CRUD, a file up and down (stored on S3), and realtime on one connection through
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -39,17 +42,17 @@ import httpx
 import pytest
 
 from tests import services
-from tests.reliability.live import PASSWORD, SUPERUSER
+from tests.deploy import documented
 
 pytestmark = pytest.mark.deploy
 
 DEPLOY = services.REPO / "deploy"
-UNITS = DEPLOY / "systemd"
-SITE = DEPLOY / "nginx" / "baas.conf"
 ENV_EXAMPLE = DEPLOY / "baas.env.example"
-INSTALL_BIN = "/opt/baas/.venv/bin/"
+INSTALL_BIN = documented.INSTALL_BIN
 DATA_DIR = "/var/lib/baas"
-WEB_PROCESSES = 3
+# The superuser docs/deployment.md's command makes.
+SUPERUSER, SU_PASSWORD = "admin@example.com", "a long password"
+PASSWORD = "password123"  # deploy.mjs's users
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 12  # apart from the suite's (15) and the machine's default (0)
 SECRET = "deploy-test-secret-9a3c6b7c4e1a9b3f6d2e8a5c0b7d4f1e"
@@ -66,10 +69,10 @@ class Unit:
     working_directory: str
 
 
-def read_unit(name: str) -> Unit:
+def read_unit(units: Path, name: str) -> Unit:
     """``ExecStart``, ``Environment`` and ``WorkingDirectory`` of a unit file."""
     values: dict[str, list[str]] = {}
-    for line in (UNITS / name).read_text().splitlines():
+    for line in (units / name).read_text().splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.startswith(("#", ";")):
             values.setdefault(key.strip(), []).append(value.strip())
@@ -102,12 +105,18 @@ def unit_env(unit: Unit, base: dict[str, str], data_dir: Path) -> dict[str, str]
     return env
 
 
-def example_keys() -> set[str]:
-    keys = set()
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            keys.add(line.split("=", 1)[0].strip())
-    return keys
+def env_file(host: documented.Host, values: dict[str, str | None]) -> dict[str, str]:
+    """The page's environment-file block, ``editor`` putting ``values`` in; the file's values."""
+    host.run(documented.ENV_FILE, {"env": values}, services.baas_env())
+    path = host.etc / "baas" / "baas.env"
+    assert path.stat().st_mode & 0o777 == 0o640, oct(path.stat().st_mode)
+    assert (host.etc / "baas").stat().st_mode & 0o777 == 0o750
+    written = documented.read_env_file(path)
+    example = documented.read_env_file(ENV_EXAMPLE)
+    assert set(written) == set(example) - {k for k, v in values.items() if v is None}
+    left = {k for k, v in written.items() if v == example[k] and k != "BAAS_LOG_FORMAT"}
+    assert not left, f"example values the edit left in baas.env: {sorted(left)}"
+    return written
 
 
 # ---- processes -----------------------------------------------------------------------------
@@ -181,24 +190,9 @@ def nginx_binary() -> str:
     return found
 
 
-def render_site(ports: list[int], listen: int) -> str:
-    """The checked-in site with our upstream ports and a loopback listen address."""
-    site = SITE.read_text()
-    servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+(.*);$", site, flags=re.M)
-    assert servers, "no upstream servers in the site config"
-    upstream = "".join(f"    server 127.0.0.1:{port}{servers[0]};\n" for port in ports)
-    site, count = re.subn(r"(?:^\s*server 127\.0\.0\.1:\d+.*;\n)+", upstream, site, flags=re.M)
-    assert count == 1, "the upstream servers are not one block"
-    site, count = re.subn(r"^\s*listen 80;$", f"    listen 127.0.0.1:{listen};", site, flags=re.M)
-    assert count == 1, "no `listen 80;` in the site config"
-    return re.sub(r"^\s*listen \[::\]:80;\n", "", site, flags=re.M)
-
-
-@contextmanager
-def nginx(workdir: Path, site: str, port: int) -> Iterator[Process]:
-    binary = nginx_binary()
+def nginx_conf(workdir: Path, sites: Path) -> Path:
+    """The main config: Debian's shape (``include sites-enabled/*``), paths in ``workdir``."""
     workdir.mkdir()
-    (workdir / "baas.conf").write_text(site)
     user = "user root root;\n" if os.geteuid() == 0 else ""
     temp = "".join(
         f"    {kind}_temp_path {workdir / kind};\n"
@@ -209,19 +203,16 @@ def nginx(workdir: Path, site: str, port: int) -> Iterator[Process]:
         f"error_log {workdir / 'error.log'} info;\nevents {{ worker_connections 1024; }}\n"
         f"http {{\n    log_format upstreams '$status $upstream_addr $upstream_status $request';\n"
         f"    access_log {workdir / 'access.log'} upstreams;\n{temp}"
-        f"    include {workdir / 'baas.conf'};\n}}\n"
+        f"    include {sites}/*;\n}}\n"
     )
-    base = [
-        binary,
-        "-p",
-        str(workdir),
-        "-e",
-        str(workdir / "error.log"),
-        "-c",
-        str(workdir / "nginx.conf"),
-    ]
-    checked = subprocess.run([*base, "-t"], capture_output=True, text=True, timeout=30)
-    assert checked.returncode == 0, checked.stderr
+    return workdir / "nginx.conf"
+
+
+@contextmanager
+def nginx(binary: str, conf: Path, port: int) -> Iterator[Process]:
+    """nginx in the foreground with ``conf`` (checked by the page's ``nginx -t``)."""
+    workdir = conf.parent
+    base = [binary, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)]
     process = Process(
         "nginx", [*base, "-g", "daemon off;"], dict(os.environ), workdir / "stdout.log"
     )
@@ -286,45 +277,56 @@ def deployment(
     redis = services.ensure_redis(redis_db(redis_url, REDIS_DB))
     flush_redis(redis)  # no queued task of an earlier run (this database number is ours)
     data_dir = tmp_path / "var-lib-baas"
+    host = documented.Host(tmp_path / "host", tmp_path / "nginx" / "nginx.conf", nginx_binary())
+    host.prepare()
     with ExitStack() as stack:
         database = stack.enter_context(postgres_database())
-        env = services.baas_env(
-            BAAS_SECRET_KEY=SECRET,
-            DATABASE_URL=database,
-            REDIS_URL=redis,
-            BAAS_S3_ENDPOINT=s3.endpoint,
-            BAAS_S3_BUCKET=s3.bucket,
-            BAAS_S3_ACCESS_KEY=s3.access_key,
-            BAAS_S3_SECRET_KEY=s3.secret_key,
-            BAAS_S3_REGION=s3.region,
-            BAAS_DIR=str(data_dir),
-            BAAS_ALLOWED_HOSTS="*",
-        )
-        documented = example_keys()
-        missing = {
-            k for k in env if k.startswith(("BAAS_", "DATABASE_URL", "REDIS_URL"))
-        } - documented
-        assert not missing, f"not in deploy/baas.env.example: {missing}"
+        # docs/deployment.md §6: /etc/baas/baas.env from the example, every value replaced
+        # (no SMTP server here: its lines are left out, and mail goes to the log).
+        smtp = ("HOST", "PORT", "USERNAME", "PASSWORD", "SENDER")
+        values: dict[str, str | None] = {
+            "BAAS_SECRET_KEY": SECRET,
+            "DATABASE_URL": database,
+            "REDIS_URL": redis,
+            "BAAS_S3_ENDPOINT": s3.endpoint,
+            "BAAS_S3_BUCKET": s3.bucket,
+            "BAAS_S3_ACCESS_KEY": s3.access_key,
+            "BAAS_S3_SECRET_KEY": s3.secret_key,
+            "BAAS_S3_REGION": s3.region,
+            "BAAS_DIR": str(data_dir),
+            "BAAS_ALLOWED_HOSTS": "*",
+            **{f"BAAS_SMTP_{name}": None for name in smtp},
+        }
+        env = {**services.baas_env(), **env_file(host, values)}
 
-        web_unit = read_unit("baas-web@.service")
-        ports = services.free_ports(WEB_PROCESSES + 1)
+        # §7: the units, copied where systemd reads them; the test starts what it enables.
+        host.run(documented.UNITS, {}, services.baas_env())
+        units = host.root / "etc" / "systemd" / "system"
+        enabled = host.enabled()
+        web_names = [name for name in enabled if name.startswith("baas-web@")]
+        assert len(web_names) >= 2, enabled  # a rolling restart needs another process
+        assert sorted(set(enabled) - set(web_names)) == ["baas-beat", "baas-worker"], enabled
+        web_unit = read_unit(units, "baas-web@.service")
+        ports = services.free_ports(len(web_names) + 1)
         web = [
-            Process(f"baas-web@{port}", command(web_unit, data_dir, str(port)),
+            Process(f"{name} on {port}", command(web_unit, data_dir, str(port)),
                     unit_env(web_unit, env, data_dir), tmp_path / f"web-{port}.log")
-            for port in ports[:WEB_PROCESSES]
+            for name, port in zip(web_names, ports, strict=False)
         ]  # fmt: skip
         for process in web:  # all at once, as systemd starts them (migrations take turns)
             process.start()
             stack.callback(process.stop)
-        web_urls = [f"http://127.0.0.1:{port}" for port in ports[:WEB_PROCESSES]]
+        web_urls = [f"http://127.0.0.1:{port}" for port in ports[: len(web)]]
         for url, process in zip(web_urls, web, strict=True):
             wait_healthy(url, process)
-        done = services.run_baas("superuser", "upsert", SUPERUSER, PASSWORD, env=web[0].env)
-        assert done.returncode == 0, done.stderr
+        # The first superuser, with the page's command.
+        superuser = documented.block(documented.SUPERUSER).code
+        assert f'{SUPERUSER} "{SU_PASSWORD}"' in superuser, superuser
+        host.run(documented.SUPERUSER, {}, services.baas_env())
 
         processes = {}
         for name in ("baas-worker.service", "baas-beat.service"):
-            unit = read_unit(name)
+            unit = read_unit(units, name)
             processes[name] = Process(
                 name,
                 command(unit, data_dir),
@@ -336,10 +338,15 @@ def deployment(
         wait_in_log(worker, " ready.", 60)
         wait_in_log(beat, "beat: Starting", 60)
 
+        # §8: the site installed, edited (the upstream ports, a loopback listen address)
+        # and checked by the page's `nginx -t`; then nginx runs with it.
         listen = ports[-1]
-        proxy = stack.enter_context(
-            nginx(tmp_path / "nginx", render_site(ports[:WEB_PROCESSES], listen), listen)
-        )
+        site = {"ports": ports[: len(web)], "listen": listen}
+        nginx_conf(host.nginx_conf.parent, host.etc / "nginx" / "sites-enabled")
+        host.run(documented.NGINX, {"site": site}, services.baas_env())
+        assert not (host.etc / "nginx" / "sites-enabled" / "default").exists()
+        assert "reload nginx" in host.calls.read_text()
+        proxy = stack.enter_context(nginx(host.nginx_binary, host.nginx_conf, listen))
         url = f"http://127.0.0.1:{listen}"
         assert httpx.get(f"{url}/api/health", timeout=5).status_code == 200
         yield Deployment(url, web, web_urls, worker, beat, proxy, s3)
@@ -404,7 +411,7 @@ def test_production_setup_behind_nginx(
         BAAS_URL=deployment.url,
         BACKENDS=",".join(deployment.web_urls),
         SU_EMAIL=SUPERUSER,
-        SU_PASSWORD=PASSWORD,
+        SU_PASSWORD=SU_PASSWORD,
         SDK_MODULES=str(node_modules),
         STOP_FILE=str(stop_file),
     )
