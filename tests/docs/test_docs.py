@@ -32,7 +32,7 @@ from django.test import Client
 
 from tests import services
 from tests.auth.smtp_sink import Mailbox, smtp_sink
-from tests.docs import dart_api
+from tests.docs import dart_api, pages_b_rigs
 from tests.docs.rigs import RIGS, PageRig
 from tests.docs.samples import (
     DOCS,
@@ -42,6 +42,7 @@ from tests.docs.samples import (
     for_server,
     page_script,
     pages,
+    serve_command,
     write_files,
 )
 from tests.reliability.live import Instance, instance
@@ -67,6 +68,60 @@ SHOWN: dict[tuple[str, str], str] = {
         "a pubspec.yaml excerpt: no Dart toolchain here to resolve it (the version it "
         "names is checked against the API surface file by test_pubspec_names_the_checked_sdk)"
     ),
+    (
+        "export-import.md",
+        "OUT_DIR/collections.json             a JSON list of every collection, in the collections",
+    ): ("the layout of an export folder, not code: the samples above write one and import it"),
+    (
+        "deployment.md",
+        "apt-get install -y python3 python3-venv libmagic1 postgresql redis-server nginx git",
+    ): (
+        "installs packages and adds a system user on the host; the test machine has those "
+        "packages (make test-deploy installs Debian's nginx when it is missing)"
+    ),
+    ("deployment.md", "git clone https://example.com/baas.git /opt/baas"): (
+        "the install from a clone, as `make setup` does in this checkout; make test-deploy "
+        "checks that every unit's ExecStart program is in the virtualenv after it"
+    ),
+    ("deployment.md", "sudo -u postgres createuser --pwprompt baas"): (
+        "asks for a password on a terminal as the postgres system user; make test-deploy "
+        "makes its own database and puts its URL in the environment file"
+    ),
+    ("deployment.md", "install -d -m 0750 -g baas /etc/baas"): (
+        "run by make test-deploy (tests/deploy/documented.py) with /etc in a temporary "
+        "folder; every process of that deployment reads the file it writes"
+    ),
+    ("deployment.md", "cp deploy/systemd/* /etc/systemd/system/"): (
+        "run by make test-deploy (tests/deploy/documented.py) with a systemctl that records "
+        "the units to enable; the test starts those units' ExecStart commands itself"
+    ),
+    ("deployment.md", "systemctl status 'baas-*'"): (
+        "systemd's view of the units (no systemd in a container); make test-deploy waits "
+        "for /api/health on every web process and reads their logs"
+    ),
+    (
+        "deployment.md",
+        "sudo -u baas sh -c 'set -a; . /etc/baas/baas.env; /opt/baas/.venv/bin/baas "
+        'superuser upsert admin@example.com "a long password"\'',
+    ): (
+        "run by make test-deploy (tests/deploy/documented.py); the deployment's SDK client "
+        "signs in as that superuser"
+    ),
+    ("deployment.md", "cp deploy/nginx/baas.conf /etc/nginx/sites-available/baas"): (
+        "run by make test-deploy (tests/deploy/documented.py) with /etc in a temporary "
+        "folder, its `nginx -t` on Debian's nginx; that nginx then fronts the deployment"
+    ),
+    ("deployment.md", "cd /opt/baas && git pull && .venv/bin/pip install ."): (
+        "a rolling restart through systemd; make test-deploy stops one web process with "
+        "SIGTERM (as systemctl restart does) and starts it again under load, no request failing"
+    ),
+    (
+        "deployment.md",
+        "BAAS_SOAK_SECONDS=1800 .venv/bin/python -m pytest -q -s tests/reliability/test_soak.py",
+    ): (
+        "half an hour: CI runs the same test for 75 s per database (make test); "
+        "pages_b_test.py checks the test and its variable exist"
+    ),
     ("upgrades.md", "git pull"): (
         "upgrading a checkout in place: the commands are `git pull` and `make run`, which "
         "the test cannot do to its own working tree; what they run (migrations at start) "
@@ -80,12 +135,7 @@ SYNTAX_ONLY = {
     "hooks.md",
     "webhooks.md",
     "push.md",
-    "graphql.md",
-    "search.md",
     "api-extensions.md",
-    "moving-from-pocketbase.md",
-    "export-import.md",
-    "deployment.md",
 }
 
 ALL_BLOCKS = [b for page in pages() for b in blocks(page)]
@@ -93,7 +143,9 @@ RUN_PAGES = sorted(
     {
         b.page
         for b in ALL_BLOCKS
-        if b.kind in ("js", "ts", "sh", "python") and b.page not in SYNTAX_ONLY
+        if b.kind in ("js", "ts", "sh", "python", "graphql")
+        and b.page not in SYNTAX_ONLY
+        and (b.page, b.first_line) not in SHOWN
     }
 )
 DART_BLOCKS = [b for b in ALL_BLOCKS if b.kind == "dart" and b.page not in SYNTAX_ONLY]
@@ -284,59 +336,59 @@ def test_page_samples_run(
     for old in folder.iterdir():  # mail from earlier pages' servers
         old.unlink()
     with (
-        RIGS.get(page, PageRig)(tmp_path) as rig,
+        {**RIGS, **pages_b_rigs.RIGS}.get(page, PageRig)(tmp_path) as rig,
         instance(tmp_path, start=False, **rig.env) as live,
     ):
         runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
         work = tmp_path / "work"  # shell samples run here, as in a checkout: .venv/bin/baas
-        work.mkdir()
+        work.mkdir(exist_ok=True)  # a rig may have put the page's input files there
         (work / ".venv").symlink_to(REPO / ".venv")
         live.data_dir.mkdir()
         (work / "baas_data").symlink_to(live.data_dir)
         receiver = services.free_port()
         write_files(runnable, work, receiver)  # hooks files are loaded from the start
-        live.start()
-        live.sign_in_superuser()
-        if page != "getting-started.md":  # the superuser getting-started makes
-            made = live.cli("superuser", "upsert", "admin@example.com", "a long password")
-            assert made.returncode == 0, made.stderr
-        smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
-        assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
-        if live.env.get("REDIS_URL"):  # production mode: mail goes out through a worker
-            worker = subprocess.Popen(
-                [
-                    *services.baas_command(),
-                    "worker",
-                    "--dir",
-                    str(live.data_dir),
-                    "--concurrency",
-                    "1",
-                ],
-                env=live.env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            live.stack.callback(services.stop_process, worker)
+        # A page whose shell samples run `baas serve` starts its own server (samples.py).
+        own_server = any(b.kind == "sh" and serve_command(b.code) for b in runnable)
+        url = f"http://127.0.0.1:{services.free_port()}" if own_server else ""
+        if not own_server:
+            live.start()
+            live.sign_in_superuser()
+            if page != "getting-started.md":  # the superuser getting-started makes
+                made = live.cli("superuser", "upsert", "admin@example.com", "a long password")
+                assert made.returncode == 0, made.stderr
+            smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
+            assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
+            if live.env.get("REDIS_URL"):  # production mode: mail goes out through a worker
+                worker = subprocess.Popen(
+                    [
+                        *services.baas_command(),
+                        "worker",
+                        "--dir",
+                        str(live.data_dir),
+                        "--concurrency",
+                        "1",
+                    ],
+                    env=live.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                live.stack.callback(services.stop_process, worker)
+            url = live.url
         script = tmp_path / "page.mjs"
-        (tmp_path / "node_modules").symlink_to(node_modules)
+        pages_b_rigs.link_node_modules(tmp_path / "node_modules", node_modules, rig)
         ts = {b: transpile(typescript, b) for b in runnable if b.kind == "ts"}
-        script.write_text(page_script(runnable, live.url, sys.executable, ts, receiver))
+        database = getattr(rig, "database", "")
+        script.write_text(page_script(runnable, url, sys.executable, ts, receiver, database))
         env = {
             **live.env,
             "BAAS_DIR": str(live.data_dir),
             "DOCS_WORKDIR": str(work),
+            "DOCS_URL": url,
             "DOCS_MAILDIR": str(folder),
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         }
-        done = subprocess.run(
-            [shutil.which("node") or "node", str(script)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        done = pages_b_rigs.run_script(script, env, timeout=240)  # and what it started
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         assert done.stdout.rstrip().endswith("all samples ran")
         verified = rig.verify(runnable, live)
