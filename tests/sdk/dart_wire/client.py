@@ -175,6 +175,7 @@ class DartClient:
     record: dict[str, Any] | None = None
     boundary_rng: random.Random = field(default_factory=lambda: random.Random(7))
     sent: list[Sent] = field(default_factory=list)
+    connection: http.client.HTTPConnection | None = None  # set: reuseHTTPClient
 
     # ---- AuthStore --------------------------------------------------------------------
 
@@ -236,7 +237,9 @@ class DartClient:
         if "authorization" not in request_headers and self.is_valid:
             request_headers["authorization"] = self.token
         request_headers.setdefault("accept-language", self.lang)
-        return http_request(method, url, request_headers, payload, self.sent)
+        return http_request(
+            method, url, request_headers, payload, self.sent, shared=self.connection
+        )
 
 
 def http_request(
@@ -246,8 +249,12 @@ def http_request(
     payload: bytes,
     log: list[Sent] | None = None,
     timeout: float = 60,
+    shared: http.client.HTTPConnection | None = None,
 ) -> Answer:
-    """One dart:io request: its own headers first, then the request's, all lower case."""
+    """One dart:io request: its own headers first, then the request's, all lower case.
+
+    ``shared``: a kept-alive connection (``PocketBase(reuseHTTPClient: true)``), left open.
+    """
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     wire = [
@@ -257,7 +264,7 @@ def http_request(
         ("host", parts.netloc),
         *headers.items(),
     ]
-    connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+    connection = shared or http.client.HTTPConnection(parts.netloc, timeout=timeout)
     try:
         connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         for name, value in wire:
@@ -267,7 +274,8 @@ def http_request(
         raw = response.read()
         answer_headers = {k.lower(): v for k, v in response.getheaders()}
     finally:
-        connection.close()
+        if shared is None:
+            connection.close()
     if answer_headers.get("content-encoding") == "gzip":  # dart:io decompresses by itself
         raw = gzip.decompress(raw)
     if log is not None:

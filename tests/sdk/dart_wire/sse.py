@@ -208,6 +208,14 @@ class RealtimeService:
         else:
             self._submit()
 
+    def unsubscribe_by_prefix(self, prefix: str) -> None:
+        """``collection(c).unsubscribe()`` with no topic: every key starting with ``c``."""
+        self.keys = [k for k in self.keys if not (k + "?").startswith(prefix)]
+        if not self.keys:
+            self.disconnect()
+        else:
+            self._submit()
+
     def disconnect(self) -> None:
         if self.sse is not None:
             self.sse.close()
