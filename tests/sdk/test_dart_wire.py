@@ -25,13 +25,15 @@ source and re-written in ``tests/sdk/dart_wire``:
   POSTed after each change, the connection dropped when none is left).
 - ``sdk.py``: the services' paths, query maps and bodies.
 
-Not reproduced: Dart's retry timers and ``onDisconnect`` (reconnection is the
-``PB_CONNECT`` handshake again, covered), the web (``fetch``) transport, and the
-``authWithOAuth2`` code exchange with a real provider (outside this machine; the
-``@oauth2`` realtime bridge before it is covered). Two SDK methods have no endpoint
-here yet and so no test: ``pb.sql.run`` (``POST /api/sql``) and
+Not reproduced: Dart's retry timers, reconnection and ``onDisconnect`` (a reconnect
+repeats the ``PB_CONNECT`` handshake and subscription POST tested here, but no test
+drops a connection), the web (``fetch``) transport, and the ``authWithOAuth2`` code
+exchange with a real provider (outside this machine; the ``@oauth2`` realtime bridge
+before it, and the exchange's error answer, are covered). Two SDK methods have no
+endpoint here yet and so no test: ``pb.sql.run`` (``POST /api/sql``) and
 ``collections.dryRunViewQuery`` (``POST /api/collections/meta/dry-run-view``); both
-answer the SDK's 404 ``ClientException``.
+answer 404. Note for the second: the 0.40.6 binary answers it with an object
+``{fields, sample}`` while SDK 0.25.0 reads a list, so it fails against the peer too.
 
 Every test runs twice: against a real ``baas serve`` of its own (tests/reliability/live.py;
 without Redis, so that auth mail goes out in-process to a loopback SMTP sink) and against
