@@ -302,9 +302,14 @@ def test_records_crud_with_dart_query_encoding(world: World) -> None:
         },
     )
     found = posts.get_list(
-        filter=filter_, sort="-created,title", expand="author", fields="id,title,expand.author.name"
+        filter=filter_,
+        sort="-created,title",
+        expand="author",
+        fields="id,title,expand.author.name",
+        query={"tag": ["x y", "z"], "none": None},  # an app's own params: ignored
     )
     target = world.admin.sent[-1].target
+    assert "tag=x+y&tag=z&page=1" in target and "none" not in target
     assert "skipTotal=false" in target and "page=1&perPage=30" in target
     assert "+%26%26+" in target and "fields=id%2Ctitle%2Cexpand.author.name" in target
     assert found["page"] == 1 and found["perPage"] == 30
