@@ -402,6 +402,51 @@ def websocket_through_nginx(deployment: Deployment) -> None:
             seen.add(message["data"]["record"]["title"])
 
 
+def graphql_subscription_through_nginx(deployment: Deployment) -> None:
+    """A GraphQL subscription (graphql-transport-ws) through nginx's /api/graphql location
+    receives a write made on each web process."""
+    from websockets.sync.client import connect
+
+    token = httpx.post(
+        f"{deployment.url}/api/collections/users/auth-with-password",
+        json={"identity": "deploy-user@example.com", "password": PASSWORD},
+        timeout=10,
+    ).json()["token"]
+    url = deployment.url.replace("http://", "ws://") + "/api/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": token}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        query = "subscription { deploy_posts { action record { title } } }"
+        ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+        # One connection's operations run in order: once this query is answered, the
+        # subscription is in place.
+        ws.send(
+            json.dumps({"id": "q", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        )
+        while True:
+            message = json.loads(ws.recv(timeout=10))
+            if message.get("id") == "q" and message["type"] == "complete":
+                break
+        titles = set()
+        for index, backend in enumerate(deployment.web_urls):
+            title = f"graphql via process {index}"
+            answer = httpx.post(
+                f"{backend}/api/collections/deploy_posts/records",
+                json={"title": title},
+                headers={"Authorization": token},
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+            titles.add(title)
+        seen = set()
+        while seen != titles:
+            message = json.loads(ws.recv(timeout=15))
+            assert message["type"] == "next" and message["id"] == "s", message
+            event = message["payload"]["data"]["deploy_posts"]
+            assert event["action"] == "create"
+            seen.add(event["record"]["title"])
+
+
 def test_production_setup_behind_nginx(
     deployment: Deployment, node_modules: Path, tmp_path: Path
 ) -> None:
@@ -428,6 +473,7 @@ def test_production_setup_behind_nginx(
     assert any(key.endswith(f"{result['record']}/{result['file']}") for key in keys), keys
     # Realtime over WebSocket through nginx (the upgrade passes), a write on each process.
     websocket_through_nginx(deployment)
+    graphql_subscription_through_nginx(deployment)
     # The job started through the API ran on the Celery worker.
     wait_in_log(deployment.worker, "baas.backups.cleanup_logs", 30)
 
