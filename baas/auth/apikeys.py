@@ -1,11 +1,15 @@
 """API keys (service tokens), beyond the peer: ``Authorization: baas_<id>_<secret>``.
 
 A key acts as a superuser limited by its scope (collections and record actions).
-Scoped keys are only honoured on the records API, whose URL names the collection and
-whose method names the action; anywhere else they get 403. A key with no limits is a
-full superuser everywhere. Keys are shown once, stored as a SHA-256 (they carry 240
-random bits, so a slow hash adds nothing), compared in constant time, expire, and can
-be revoked. Invalid, expired or revoked keys make the caller a guest (wire-api §0).
+Scoped keys are honoured where every collection a request touches is checked against
+the scope: the records API (its URL names the collection, its method the action),
+GraphQL (``CHECKED_INSIDE``: a schema of the key's collections only, and the record
+service's checks in every resolver) and the realtime feeds (``authenticate``: each
+delivery is checked against the scope, and against ``still_valid``). Anywhere else a
+scoped key gets 403. A key with no limits is a full superuser everywhere. Keys are
+shown once, stored as a SHA-256 (they carry 240 random bits, so a slow hash adds
+nothing), compared in constant time, expire, and can be revoked. Invalid, expired or
+revoked keys make the caller a guest (wire-api §0).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from baas.auth.context import GUEST, ApiKeyScope, AuthContext
@@ -29,6 +34,8 @@ _KEY = re.compile(r"^baas_([a-z0-9]{15})_([A-Za-z0-9_-]{40})$")
 _RECORDS = re.compile(r"^/api/collections/([^/]+)/records(?:/([^/]+))?/?$")
 _ACTION = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 _AGGREGATE = re.compile(r"^/api/collections/([^/]+)/aggregate/?$")  # a list (api-extensions.md)
+# Paths that name no collection but check each one they reach against the key's scope.
+CHECKED_INSIDE = frozenset({"/api/graphql", "/api/graphql/"})
 
 
 class OutOfScope(Exception):
@@ -92,14 +99,40 @@ def _valid(token: str) -> ApiKey | None:
 
 
 def resolve(token: str, method: str, path: str) -> AuthContext:
+    """The context of a request's key; ``OutOfScope`` where a scoped key cannot be checked."""
     row = _valid(token)
     if row is None:
         return GUEST
-    scope = ApiKeyScope(collections=frozenset(row.collections), actions=frozenset(row.actions))
-    if scope.collections or scope.actions:
+    scope = _scope_of(row)
+    if (scope.collections or scope.actions) and path not in CHECKED_INSIDE:
         target = action_of(method, path)
         if target is None or not _allows(scope, *target):
             raise OutOfScope()
+    return _context(row, scope)
+
+
+def authenticate(token: str) -> AuthContext:
+    """A valid key's context, scope included, for callers that check the scope against
+    every collection they touch (the realtime feeds); anything else is a guest."""
+    row = _valid(token)
+    return GUEST if row is None else _context(row, _scope_of(row))
+
+
+def still_valid(key_ids: set[str]) -> set[str]:
+    """Which of these keys are neither revoked nor expired now (one query): a realtime
+    connection outlives the request that authenticated it."""
+    if not key_ids:
+        return set()
+    alive = Q(expires__isnull=True) | Q(expires__gt=timezone.now())
+    found = ApiKey.objects.filter(alive, id__in=key_ids, revoked__isnull=True)
+    return set(found.values_list("id", flat=True))
+
+
+def _scope_of(row: ApiKey) -> ApiKeyScope:
+    return ApiKeyScope(collections=frozenset(row.collections), actions=frozenset(row.actions))
+
+
+def _context(row: ApiKey, scope: ApiKeyScope) -> AuthContext:
     ApiKey.objects.filter(id=row.id).update(last_used=timezone.now())
     superusers = Collection.objects.filter(id=SUPERUSERS_ID).first()
     record: dict[str, Any] = {"id": row.id, "email": "", "verified": True, "name": row.name}

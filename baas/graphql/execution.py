@@ -75,7 +75,7 @@ def prepare(source: Any, variables: Any, operation_name: Any, viewer: AuthContex
         raise request_error("The variables must be a JSON object.")
     if operation_name is not None and not isinstance(operation_name, str):
         raise request_error("The operationName must be a string.")
-    built = schemas.current()
+    built = schemas.current(viewer)
     try:
         document = parse(source, max_tokens=MAX_TOKENS, max_source_length=MAX_SOURCE_LENGTH)
     except GraphQLError as error:

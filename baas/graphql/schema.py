@@ -11,7 +11,9 @@ A relation field is the nested record(s) (rule-checked, hidden ones left out), w
 the raw id(s) beside it as ``<field>Id`` / ``<field>Ids``; back-relations are
 ``<collection>_via_<field>``. The schema is cached per process and keyed by every
 collection's (id, schema_version, created): any schema change, rule change included,
-builds a new one on the next request.
+builds a new one on the next request. An API key limited to some collections gets a
+schema built from those collections only (``current(viewer)``): a relation to a
+collection outside its scope is then the raw id(s), as REST shows it to the key.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from baas.auth.context import ACTIONS, ApiKeyScope, AuthContext
 from baas.collections.fields import get_field_type
 from baas.collections.models import Collection
 from baas.graphql import resolvers
@@ -301,21 +304,46 @@ def build(collections: list[Collection], key: tuple[Any, ...] = ()) -> Built:
 
 
 _cache: Built | None = None
+_scoped: dict[tuple[Any, ...], Built] = {}
 _lock = threading.Lock()
+MAX_SCOPED = 32
 
 
 def schema_key() -> tuple[Any, ...]:
     return tuple(Collection.objects.order_by("id").values_list("id", "schema_version", "created"))
 
 
-def current() -> Built:
-    """This process's schema for the collections as they are now."""
+def current(viewer: AuthContext | None = None) -> Built:
+    """This process's schema for the collections as they are now, as ``viewer`` may see
+    it: an API key limited to some collections gets a schema of those alone, so that
+    neither introspection, nor a "Did you mean" suggestion, nor an unknown-field answer
+    tells it which other collections exist (REST's answer is the same 403 for both)."""
     global _cache
     key = schema_key()
     cached = _cache
-    if cached is not None and cached.key == key:
+    if cached is None or cached.key != key:
+        cached = build(list(Collection.objects.order_by("name")), key)
+        with _lock:
+            _cache = cached
+    scope = viewer.scopes if viewer is not None else None
+    if scope is None or not scope.collections:
         return cached
-    built = build(list(Collection.objects.order_by("name")), key)
+    return _for_scope(cached, scope)
+
+
+def _for_scope(full: Built, scope: ApiKeyScope) -> Built:
+    """The schema of the collections ``scope`` allows any action on (its key is the full
+    schema's: a schema change is seen the same way)."""
+    cache_key = (full.key, scope.collections)
     with _lock:
-        _cache = built
+        found = _scoped.get(cache_key)
+    if found is not None:
+        return found
+    collections = Collection.objects.order_by("name")
+    allowed = [c for c in collections if any(scope.allows(c, action) for action in ACTIONS)]
+    built = build(allowed, full.key)
+    with _lock:
+        if len(_scoped) >= MAX_SCOPED or any(k[0] != full.key for k in _scoped):
+            _scoped.clear()
+        _scoped[cache_key] = built
     return built

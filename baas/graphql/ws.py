@@ -28,6 +28,7 @@ from graphql.execution.collect_fields import collect_fields
 from graphql.execution.values import get_argument_values
 
 from baas.api.errors import ApiError, Forbidden
+from baas.auth import apikeys
 from baas.auth.context import GUEST, AuthContext
 from baas.collections.records import rules
 from baas.collections.records.service import Call
@@ -45,6 +46,7 @@ MAX_OPERATIONS = 100
 # graphql-transport-ws close codes
 BAD_MESSAGE, UNAUTHORIZED, FORBIDDEN, NOT_ACCEPTABLE = 4400, 4401, 4403, 4406
 INIT_TIMED_OUT, DUPLICATE_ID, DUPLICATE_INIT, TOO_SLOW = 4408, 4409, 4429, 4008
+REVOKED = "The API key has been revoked or has expired."
 
 
 @dataclass
@@ -225,6 +227,8 @@ class GraphQLSocket(AsyncWebsocketConsumer):
 def _start(op_id: str, payload: dict[str, Any], auth: AuthContext) -> tuple[str, Any]:
     """``("error", errors)``, ``("result", result)`` or ``("stream", Operation)``."""
     close_old_connections()
+    if auth.api_key and not apikeys.still_valid({auth.id}):  # revoked or expired since the init
+        return "error", [{"message": REVOKED, "extensions": {"status": 401, "data": {}}}]
     try:
         prepared = execution.prepare(
             payload.get("query"), payload.get("variables"), payload.get("operationName"), auth

@@ -55,12 +55,18 @@ class Delivery:
 
 
 def resolve_auth(token: str) -> AuthContext:
-    """The subscriber's auth from the POST's ``Authorization`` (invalid = guest)."""
+    """The subscriber's auth from the POST's ``Authorization`` (invalid = guest). An API
+    key keeps its scope: every delivery is checked against it (``_condition``)."""
+    from baas.auth import apikeys
     from baas.auth.middleware import resolve_token, token_from_header
 
     close_old_connections()
     token = token_from_header(token) if token else ""
-    return resolve_token(token) if token else GUEST
+    if not token:
+        return GUEST
+    if apikeys.looks_like_key(token):
+        return apikeys.authenticate(token)
+    return resolve_token(token)
 
 
 def shape_event(
@@ -75,6 +81,7 @@ def shape_event(
     for index, delivery in enumerate(deliveries):
         groups.setdefault(_request_key(delivery), []).append(index)
     firsts = [deliveries[indexes[0]] for indexes in groups.values()]
+    live_keys = _live_keys(firsts)
     calls = [_call(d) for d in firsts]
     conditions = [_condition(collection, d, call) for d, call in zip(firsts, calls, strict=True)]
     managing = [
@@ -88,6 +95,8 @@ def shape_event(
     ):
         if condition is None or not allowed[_key(condition)]:
             continue
+        if delivery.auth.api_key and delivery.auth.id not in live_keys:
+            continue  # revoked or expired since the connection authenticated
         manager = manages is not None and allowed[_key(manages)]
         key = _shape_key(collection, row, delivery, manager)
         if key not in shaped:
@@ -110,6 +119,12 @@ def _request_key(delivery: Delivery) -> Any:
     )
 
 
+def _live_keys(deliveries: list[Delivery]) -> set[str]:
+    from baas.auth import apikeys
+
+    return apikeys.still_valid({d.auth.id for d in deliveries if d.auth.api_key})
+
+
 def _call(delivery: Delivery) -> Call:
     sub = delivery.subscription
     return Call(
@@ -125,6 +140,8 @@ def _condition(collection: Collection, delivery: Delivery, call: Call) -> Condit
     """The rule and filter as SQL, or None when access is denied outright."""
     if not delivery.subscription.valid:
         return None
+    if not delivery.auth.allows(collection, "list" if delivery.rule == "listRule" else "view"):
+        return None  # an API key's scope, as the records API checks it
     info = call.info()
     try:
         return rules.combine(

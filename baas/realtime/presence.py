@@ -10,7 +10,9 @@ members dropped after ``ALIVE_EXPIRY`` seconds, with leave events.
 Who may join (docs/realtime.md): a channel named ``<collection>/<recordId>`` is open
 to those who may view that record (its viewRule, through the record service, with
 ``@request.context = "realtime"``); any other name to signed-in users, and to guests
-too when ``BAAS_REALTIME_GUEST_CHANNELS`` is on. Superusers may join any channel.
+too when ``BAAS_REALTIME_GUEST_CHANNELS`` is on. Superusers may join any channel; an
+API key limited to some collections or actions joins a record's channel only where its
+scope lets it view that record.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def may_join(auth: AuthContext, channel: str) -> bool:
     from baas.collections.models import Collection
     from baas.collections.records.service import Call, RecordService
 
-    if auth.is_superuser:
+    scoped = auth.scopes is not None and bool(auth.scopes.collections or auth.scopes.actions)
+    if auth.is_superuser and not scoped:
         return True
     name, slash, record_id = channel.partition("/")
     if slash and record_id and "/" not in record_id:
@@ -64,6 +67,8 @@ def may_join(auth: AuthContext, channel: str) -> bool:
             or Collection.objects.filter(id=name).first()
         )
         if collection is not None:
+            if not auth.allows(collection, "view"):
+                return False  # an API key's scope, as for the record itself
             call = Call(viewer=auth, context="realtime")
             return record_id in RecordService().visible_ids(collection, [record_id], call)
     return not auth.is_guest or bool(getattr(settings, "BAAS_REALTIME_GUEST_CHANNELS", False))

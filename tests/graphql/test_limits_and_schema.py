@@ -124,9 +124,8 @@ def test_schema_is_rebuilt_after_a_collection_change(world: World) -> None:
 
 
 def test_api_keys(world: World) -> None:
-    """An unscoped key is a superuser here as in REST; a scoped key's scope names REST
-    paths, so the key middleware refuses it at /api/graphql (403), and the record
-    service would check the scope on every resolver anyway (below)."""
+    """An unscoped key is a superuser here as in REST; a key scoped to collections gets
+    a schema of those alone, and its actions are checked by the record service."""
     keys = "/api/x/api-keys"
     unscoped = world.api.post(keys, json={"name": "all"}, token=world.cast.superuser).json()
     found = world.data("{ lockedList { totalItems } }", unscoped["key"])
@@ -135,25 +134,52 @@ def test_api_keys(world: World) -> None:
         keys,
         json={"name": "tags", "collections": ["tags"], "actions": ["list"]},
         token=world.cast.superuser,
-    ).json()
-    assert world.gql("{ tagsList { totalItems } }", scoped["key"]).status_code == 403
+    ).json()["key"]
+    assert world.data("{ tagsList { totalItems } }", scoped) == {"tagsList": {"totalItems": 2}}
+    outside = world.gql("{ lockedList { totalItems } }", scoped)
+    assert outside.status_code == 400
+    assert outside.json()["errors"][0]["message"].startswith("Cannot query field 'lockedList'")
+    created = world.gql('mutation { createTags(data: {label: "x"}) { id } }', scoped).json()
+    assert created["data"] == {"createTags": None}
+    assert created["errors"][0]["extensions"]["status"] == 403
 
 
-def test_api_key_scope_is_checked_by_every_resolver(world: World) -> None:
+def _key_viewer(collections: set[str], actions: set[str]) -> Any:
     from baas.auth.context import ApiKeyScope, AuthContext
     from baas.collections.models import SUPERUSERS_ID, Collection
-    from baas.collections.records.service import Call
-    from baas.graphql import execution
 
-    viewer = AuthContext(
+    return AuthContext(
         record={"id": "key"},
         collection=Collection.objects.get(id=SUPERUSERS_ID),
         api_key=True,
-        scopes=ApiKeyScope(frozenset({"posts"}), frozenset({"list", "view"})),
+        scopes=ApiKeyScope(frozenset(collections), frozenset(actions)),
     )
-    query = '{ postsList(sort: "n") { items { title tags { label } } } tagsList { totalItems } }'
+
+
+def test_api_key_actions_are_checked_by_every_resolver(world: World) -> None:
+    from baas.collections.records.service import Call
+    from baas.graphql import execution
+
+    viewer = _key_viewer(set(), {"list"})  # every collection, lists only
+    query = '{ postsList(sort: "n") { items { title tags { label } } } tags(id: "x") { id } }'
     result = execution.run(execution.prepare(query, None, None, viewer), Call(viewer=viewer))
-    assert result["data"]["tagsList"] is None
+    assert result["data"]["tags"] is None
     assert result["errors"][0]["message"] == "The API key is not allowed to perform this action."
-    # nested records of a collection outside the scope are left out too
+    # nested records need the view action
     assert [p["tags"] for p in result["data"]["postsList"]["items"]] == [[], []]
+
+
+def test_a_key_scoped_to_collections_gets_a_schema_of_those_alone(world: World) -> None:
+    from baas.graphql import execution
+    from baas.graphql import schema as schemas
+
+    viewer = _key_viewer({"posts"}, set())
+    built = schemas.current(viewer)
+    assert set(built.schema.query_type.fields) == {"posts", "postsList"}  # type: ignore[union-attr]
+    posts = built.schema.get_type("Posts")
+    assert str(posts.fields["tags"].type) == "[String!]"  # type: ignore[union-attr]
+    assert built.schema.get_type("Tags") is None
+    assert schemas.current(viewer) is built  # cached per scope
+    assert schemas.current(_key_viewer(set(), {"list"})) is schemas.current()  # no collections
+    with pytest.raises(execution.RequestError):
+        execution.prepare("{ tagsList { totalItems } }", None, None, viewer)

@@ -12,8 +12,10 @@ forged and expired tokens, and collections whose rules differ, related to each o
 Attackers: ``guest``, ``other`` (another user), ``key`` (an API key scoped to
 ``sec_tags``), ``forged`` (the owner's claims signed with a wrong key), ``expired`` (a
 real token of the owner, expired), ``escalated`` (the owner's token with its
-collectionId switched to ``_superusers``), ``alg_none`` (the owner's claims unsigned).
-The last four must count as guests.
+collectionId switched to ``_superusers``), ``alg_none`` (the owner's claims unsigned),
+and three API keys with no scope (a superuser's rights, were they valid):
+``revoked_key``, ``expired_key`` and ``forged_key`` (a live key's id with a secret of
+our own). Every attacker after ``key`` must count as a guest.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ OPEN = {r: "" for r in ("listRule", "viewRule", "createRule", "updateRule", "del
 LOCKED = {r: None for r in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")}
 MINE = "author = @request.auth.id"
 SIGNED_IN = '@request.auth.id != ""'
-ATTACKERS = ("guest", "other", "key", "forged", "expired", "escalated", "alg_none")
+BAD_KEYS = ("revoked_key", "expired_key", "forged_key")
+ATTACKERS = ("guest", "other", "key", "forged", "expired", "escalated", "alg_none", *BAD_KEYS)
 # tokens that are not valid are guests (wire-api §0)
-GUESTS = ("guest", "forged", "expired", "escalated", "alg_none")
+GUESTS = ("guest", "forged", "expired", "escalated", "alg_none", *BAD_KEYS)
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
@@ -198,6 +201,7 @@ def world(api: Any, cast: Cast, make_collection: Any) -> World:
     )
     assert key.status_code == 200, key.content
     found = records.load("_pb_users_auth_", cast.owner_id)
+    bad_keys = _bad_keys(api, su)
     assert found is not None
     users, owner_record = found
     claims = jwt.decode(cast.owner, options={"verify_signature": False})
@@ -215,5 +219,39 @@ def world(api: Any, cast: Cast, make_collection: Any) -> World:
             "not-the-key-of-this-server-0123456789",
             algorithm="HS256",
         ),
+        **bad_keys,
     }
     return World(api=api, cast=cast, tokens=tokens, ids=ids, collections=made)
+
+
+def _bad_keys(api: Any, superuser: str) -> dict[str, str | None]:
+    """Unscoped keys (a superuser's rights) that must not work: revoked, expired, and a
+    live key's id with a forged secret."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from baas.auth.models import ApiKey
+
+    made = {}
+    for name in BAD_KEYS:
+        key = api.post(
+            "/api/x/api-keys",
+            json={"name": name, "collections": [], "actions": []},
+            token=superuser,
+        )
+        assert key.status_code == 200, key.content
+        made[name] = key.json()
+    revoked = api.delete(f"/api/x/api-keys/{made['revoked_key']['id']}", token=superuser)
+    assert revoked.status_code == 204
+    ApiKey.objects.filter(id=made["expired_key"]["id"]).update(
+        expires=timezone.now() - timedelta(minutes=1)
+    )
+    live = made["forged_key"]["key"]
+    secret = "B" * 40 if live.endswith("A" * 40) else "A" * 40  # the format's 40 characters
+    forged = live[:-40] + secret
+    return {
+        "revoked_key": made["revoked_key"]["key"],
+        "expired_key": made["expired_key"]["key"],
+        "forged_key": forged,
+    }
