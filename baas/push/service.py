@@ -88,10 +88,10 @@ def send(
 
 
 def _dispatch_all(ids: list[int]) -> None:
-    from baas.push.delivery import dispatch
+    from baas.push.delivery import QUEUE
 
     for outcome_id in ids:
-        dispatch(outcome_id)
+        QUEUE.dispatch(outcome_id)
 
 
 def describe_device(device: Device) -> dict[str, Any]:

@@ -1,39 +1,31 @@
 """Deliveries: one signed POST, retried with exponential backoff, every attempt logged.
 
 ``enqueue_delivery`` records a ``Delivery`` row and hands its id to the background
-runner after the transaction commits; it never waits for the receiver. With Redis the
-runner is the Celery task ``baas.webhooks.deliver`` (retries through ``self.retry``
-with the countdown below). Embedded (tasks eager) an in-process thread pool makes the
-attempts and a timer waits out the backoff, so a retry still comes later, not at once
-as an eager Celery retry would. The row is the truth in both modes: ``next_attempt_at``
-says when the next attempt is due, and the periodic ``baas.webhooks.resume`` task
-restarts deliveries whose runner went away (a restart between two attempts).
+runner after the transaction commits; it never waits for the receiver. Leasing,
+retries, the runners (the Celery task ``baas.webhooks.deliver`` with Redis, a thread
+pool and timers embedded) and resuming after a restart (the periodic
+``baas.webhooks.resume``) are ``baas.delivery``'s; this module makes one attempt.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 import orjson
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from baas.config import WebhookConfig
+from baas.delivery import queue
 from baas.webhooks import signing
 from baas.webhooks.models import Attempt, Delivery
 
-log = logging.getLogger("baas.webhooks")
-
 USER_AGENT = "baas-webhooks/1"
 EXCERPT = 1000  # characters of the receiver's answer kept in the log
-EMBEDDED_THREADS = 4  # attempts in flight at once in an embedded process
 
 
 def policy() -> WebhookConfig:
@@ -44,7 +36,7 @@ def policy() -> WebhookConfig:
 def backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1, 2, …): base·2^(n-1)."""
     conf = policy()
-    return float(min(conf.backoff_max, conf.backoff * 2 ** (attempt - 1)))
+    return queue.backoff(attempt, conf.backoff, conf.backoff_max)
 
 
 def enqueue_delivery(
@@ -59,7 +51,7 @@ def enqueue_delivery(
         payload=payload,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: dispatch(delivery.id), robust=True)
+    transaction.on_commit(lambda: QUEUE.dispatch(delivery.id), robust=True)
     return delivery.id
 
 
@@ -76,12 +68,13 @@ def replay(delivery: Delivery) -> str:
 # --- one attempt -------------------------------------------------------------------------
 
 
-def attempt(delivery_id: str) -> float | None:
-    """Make one attempt if the delivery is due and free; seconds until the next, or None."""
-    delivery = _claim(delivery_id)
-    if delivery is None:
-        return None
-    number = delivery.attempts + 1
+def _queue_policy() -> queue.Policy:
+    conf = policy()
+    return queue.Policy(conf.backoff, conf.backoff_max, conf.max_attempts, conf.timeout + 30)
+
+
+def _send(delivery: Delivery, number: int) -> queue.Settled:
+    """POST the delivery (attempt ``number``) and log the attempt."""
     body = orjson.dumps(
         {
             "id": delivery.id,
@@ -95,7 +88,7 @@ def attempt(delivery_id: str) -> float | None:
     status_code, error, excerpt = _post(delivery, body)
     duration_ms = int((time.monotonic() - clock) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    retry_in = None if ok or number >= policy().max_attempts else backoff(number)
+    retry_in = None if ok else _queue_policy().retry_in(number)
     Attempt.objects.create(
         delivery=delivery,
         number=number,
@@ -106,19 +99,7 @@ def attempt(delivery_id: str) -> float | None:
         response=excerpt,
         retry_in=retry_in,
     )
-    _settle(delivery, number, ok, retry_in)
-    return retry_in
-
-
-def _claim(delivery_id: str) -> Delivery | None:
-    now = timezone.now()
-    lease = now + timedelta(seconds=policy().timeout + 30)
-    free = Delivery.objects.filter(id=delivery_id, status=Delivery.PENDING).exclude(
-        locked_until__gt=now
-    )
-    if not free.update(locked_until=lease):
-        return None
-    return Delivery.objects.filter(id=delivery_id).select_related("webhook").first()
+    return queue.Settled(Delivery.DELIVERED if ok else Delivery.FAILED, retry_in)
 
 
 def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str]:
@@ -137,77 +118,9 @@ def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str]:
     return answer.status_code, "", answer.text[:EXCERPT]
 
 
-def _settle(delivery: Delivery, number: int, ok: bool, retry_in: float | None) -> None:
-    status = (
-        Delivery.DELIVERED if ok else Delivery.PENDING if retry_in is not None else Delivery.FAILED
-    )
-    due: datetime | None = None
-    if retry_in is not None:
-        due = timezone.now() + timedelta(seconds=retry_in)
-    Delivery.objects.filter(id=delivery.id).update(
-        attempts=number, status=status, next_attempt_at=due, locked_until=None
-    )
-
-
-# --- the runner: Celery with Redis, a thread pool embedded ----------------------------------
-
-_pool: ThreadPoolExecutor | None = None
-_timers: set[threading.Timer] = set()
-_pool_lock = threading.Lock()
-
-
-def dispatch(delivery_id: str, countdown: float = 0.0) -> None:
-    """Hand a delivery to the runner (Celery, or this process's pool when eager)."""
-    from baas.celery import app
-    from baas.webhooks.tasks import deliver
-
-    if not app.conf.task_always_eager:
-        deliver.apply_async((delivery_id,), countdown=countdown or None)
-        return
-    if countdown > 0:
-        timer = threading.Timer(countdown, _submit, (delivery_id,))
-        timer.daemon = True
-        with _pool_lock:
-            _timers.add(timer)
-        timer.start()
-        return
-    _submit(delivery_id)
-
-
-def _submit(delivery_id: str) -> None:
-    global _pool
-    with _pool_lock:
-        _timers.discard(threading.current_thread())  # type: ignore[arg-type]
-        if _pool is None:
-            workers = EMBEDDED_THREADS
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baas-webhook")
-        pool = _pool
-    pool.submit(_run_embedded, delivery_id)
-
-
-def _run_embedded(delivery_id: str) -> None:
-    close_old_connections()
-    try:
-        retry_in = attempt(delivery_id)
-    except Exception:  # a broken row must not kill the pool thread
-        log.exception("webhook delivery %s failed", delivery_id)
-        return
-    finally:
-        close_old_connections()
-    if retry_in is not None:
-        dispatch(delivery_id, retry_in)
-
-
-def resume_due(grace: float = 60.0) -> list[str]:
-    """Dispatch pending deliveries overdue by ``grace`` seconds (their runner went away)."""
-    now = timezone.now()
-    overdue = Delivery.objects.filter(
-        status=Delivery.PENDING, next_attempt_at__lt=now - timedelta(seconds=grace)
-    ).exclude(locked_until__gt=now)
-    ids = list(overdue.values_list("id", flat=True)[:500])
-    for delivery_id in ids:
-        dispatch(delivery_id)
-    return ids
+QUEUE = queue.Queue(
+    "webhooks", Delivery, "baas.webhooks.deliver", _queue_policy, _send, related=("webhook",)
+)
 
 
 def describe(delivery: Delivery) -> dict[str, Any]:
