@@ -1,8 +1,9 @@
 """Webhooks: which ones an event fires, the payload they get, and their validation.
 
 Runs in ``record_changed`` (after commit): one indexed query for the matching webhooks,
-the filter check for those that have one, then ``enqueue_delivery`` per match; the
-receivers are called in the background, never in the request.
+the filter check (one query on the event's snapshot) for those that have one, then
+``enqueue_delivery`` per match; the receivers are called in the background, never in
+the request.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def fire_record_event(collection: Collection, action: str, record: dict[str, Any
     ids = []
     for event in events:
         for hook in matching(collection, event):
-            if hook.filter and action != "delete" and not passes(hook, collection, record):
+            if hook.filter and not passes(hook, collection, action, record):
                 continue
             ids.append(_enqueue(hook, event, collection, record))
     return ids
@@ -56,7 +57,7 @@ def fire_auth_event(
     """``auth.signin`` and the like (sent after commit); the delivery ids."""
     ids = []
     for hook in matching(collection, event):
-        if hook.filter and not passes(hook, collection, record):
+        if hook.filter and not passes(hook, collection, event, record):
             continue
         ids.append(_enqueue(hook, event, collection, record, extra))
     return ids
@@ -81,19 +82,21 @@ def record_payload(collection: Collection, record: dict[str, Any]) -> dict[str, 
     return serialize(collection, record, SUPERUSER, show_email=True)
 
 
-def passes(hook: Webhook, collection: Collection, record: dict[str, Any]) -> bool:
-    """Whether the record (as stored now) matches the webhook's filter, read as a superuser."""
-    from baas.api.listing import Page
-    from baas.auth.records import SYSTEM
-    from baas.collections.records import RecordService
+def passes(hook: Webhook, collection: Collection, action: str, record: dict[str, Any]) -> bool:
+    """Whether the event's record matches the webhook's filter, read as a superuser.
 
-    record_id = str(record.get("id", "")).replace("\\", "\\\\").replace("'", "\\'")
-    text = f"id = '{record_id}' && ({hook.filter})"
+    The record is the event's snapshot: the state the create or update wrote, the last
+    state before a delete (the row is gone from the table by then). It is checked as
+    realtime checks a subscription's filter (``baas.realtime.access.evaluate``: the
+    snapshot as a one-row table, a deleted record's multi-relations included).
+    """
+    from baas.auth.records import SYSTEM
+    from baas.collections.records import rules
+    from baas.realtime.access import evaluate
+
     try:
-        rows, _ = RecordService().list_records(
-            collection, SYSTEM, filter_text=text, sort_text=None, page=Page(1, 1, True)
-        )
+        condition = rules.client_filter(collection, hook.filter, SYSTEM.viewer, SYSTEM.info())
     except Exception:  # a filter the schema no longer supports: logged, nothing sent
         log.warning("webhook %s: its filter failed on %s", hook.id, collection.name, exc_info=True)
         return False
-    return bool(rows)
+    return all(evaluate(collection, record, [condition], action).values())

@@ -190,3 +190,23 @@ def test_send_test_event(stack: Stack, receiver: Receiver) -> None:
     stack.wait_status(sent, "delivered")
     assert orjson.loads(receiver.received[0].body)["event"] == "test"
     stack.ok("DELETE", f"/api/webhooks/{hook['id']}")
+
+
+def test_a_delete_is_filtered_on_the_records_last_state(stack: Stack, receiver: Receiver) -> None:
+    receiver.up()
+    posts = make_collection(stack)
+    hook = make_webhook(
+        stack, receiver, posts["name"], events=["delete"], filter="status = 'published'"
+    )
+    path = f"/api/collections/{posts['name']}/records"
+    draft = stack.ok("POST", path, {"title": "d", "status": "draft"})
+    shown = stack.ok("POST", path, {"title": "p", "status": "published"})
+    stack.ok("DELETE", f"{path}/{draft['id']}")
+    stack.ok("DELETE", f"{path}/{shown['id']}")
+    [queued] = stack.deliveries(hook["id"])
+    stack.wait_status(queued["id"], "delivered")
+    [got] = receiver.received
+    body = orjson.loads(got.body)
+    assert body["event"] == "delete"
+    assert body["data"]["record"]["id"] == shown["id"]
+    assert body["data"]["record"]["status"] == "published"
