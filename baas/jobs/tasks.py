@@ -7,9 +7,13 @@ from celery import shared_task
 
 @shared_task(name="baas.jobs.tick", ignore_result=True)
 def tick() -> list[str]:
+    """Start the due jobs; prune the webhook and push logs when that is due (hourly)."""
+    from baas.jobs.pruning import prune_if_due
     from baas.jobs.service import run_due
 
-    return run_due()
+    started = run_due()
+    prune_if_due()
+    return started
 
 
 @shared_task(name="baas.jobs.run", ignore_result=True)

@@ -34,7 +34,7 @@ class Notification(models.Model):
     title = models.CharField(max_length=500, default="", blank=True)
     body = models.TextField(default="", blank=True)
     data = models.JSONField(default=dict)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)  # pruning (baas.jobs)
 
     class Meta:
         db_table = "_pushNotifications"

@@ -53,6 +53,22 @@ DEFAULTS: dict[str, Any] = {
     # Ours, beyond the peer (an extra key the SDKs ignore): allowed CORS origins.
     "cors": {"allowedOrigins": ["*"]},
     "openapi": {"public": False},  # ours: guests may read /api/openapi.json (baas.openapi)
+    # Ours: settled webhook deliveries and push notifications older than maxDays are
+    # pruned (baas.jobs.pruning; 0 = kept). Push credentials, when a platform is
+    # enabled here, take precedence over BAAS_FCM_* / BAAS_APNS_* (baas.push.senders).
+    "webhooks": {"maxDays": 30},
+    "push": {
+        "maxDays": 30,
+        "fcm": {"enabled": False, "projectId": "", "credentials": ""},
+        "apns": {
+            "enabled": False,
+            "keyId": "",
+            "teamId": "",
+            "key": "",
+            "topic": "",
+            "sandbox": False,
+        },
+    },
 }
 
 # Write-only values: stored, never returned (wire-api §7.3 marks them with *).
@@ -60,6 +76,8 @@ SECRETS: tuple[tuple[str, ...], ...] = (
     ("smtp", "password"),
     ("s3", "secret"),
     ("backups", "s3", "secret"),
+    ("push", "fcm", "credentials"),
+    ("push", "apns", "key"),
 )
 
 

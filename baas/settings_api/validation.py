@@ -102,6 +102,8 @@ def check_settings(s: dict[str, Any]) -> None:
     _check_rate_limits(s["rateLimits"], errors)
     for name in ("maxDays", "maxDataSize"):
         errors.at_least(f"logs.{name}", s["logs"][name], 0)
+    errors.at_least("webhooks.maxDays", s["webhooks"]["maxDays"], 0)
+    _check_push(s["push"], errors)
     _check_lists(s, errors)
     if errors:
         raise ValidationFailed(SAVE_MESSAGE, dict(errors))
@@ -135,6 +137,26 @@ def _check_s3(prefix: str, s3: dict[str, Any], errors: _Errors) -> None:
         errors.required(f"{prefix}.{key}", s3[key])
     if s3["endpoint"] and not is_url(s3["endpoint"]):
         errors.add(f"{prefix}.endpoint", "validation_is_url", "Must be a valid URL.")
+
+
+def _check_push(push: dict[str, Any], errors: _Errors) -> None:
+    from baas.push.senders import apns_key_problem, fcm_credentials_problem
+
+    errors.at_least("push.maxDays", push["maxDays"], 0)
+    fcm, apns = push["fcm"], push["apns"]
+    if fcm["enabled"]:
+        errors.required("push.fcm.projectId", fcm["projectId"].strip())
+        if errors.required("push.fcm.credentials", fcm["credentials"].strip()):
+            problem = fcm_credentials_problem(fcm["credentials"])
+            if problem:
+                errors.add("push.fcm.credentials", "validation_invalid_credentials", problem)
+    if apns["enabled"]:
+        for key in ("keyId", "teamId", "topic"):
+            errors.required(f"push.apns.{key}", apns[key].strip())
+        if errors.required("push.apns.key", apns["key"].strip()):
+            problem = apns_key_problem(apns["key"])
+            if problem:
+                errors.add("push.apns.key", "validation_invalid_key", problem)
 
 
 def _check_rate_limits(limits: dict[str, Any], errors: _Errors) -> None:

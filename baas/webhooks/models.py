@@ -61,7 +61,7 @@ class Delivery(models.Model):
     # an attempt in flight holds the row until then (another runner leaves it alone)
     locked_until = models.DateTimeField(null=True, blank=True)
     replay_of = models.CharField(max_length=15, default="", blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)  # pruning (baas.jobs)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -19,6 +19,7 @@ SECTIONS = (
     ("ratelimits", "Rate limits"),
     ("access", "CORS & access"),
     ("logs", "Logs"),
+    ("push", "Push & webhooks"),
 )
 TEMPLATES = (
     ("verification", "Verification"),
@@ -52,6 +53,23 @@ def _s3(post: Any, prefix: str) -> dict[str, Any]:
     if post.get(f"{prefix}secret"):  # write-only: blank keeps the stored one
         body["secret"] = post[f"{prefix}secret"]
     return body
+
+
+def _push(post: Any) -> dict[str, Any]:
+    fcm: dict[str, Any] = {
+        "enabled": post.get("fcm.enabled") == "on",
+        "projectId": post.get("fcm.projectId", "").strip(),
+    }
+    apns: dict[str, Any] = {
+        "enabled": post.get("apns.enabled") == "on",
+        "sandbox": post.get("apns.sandbox") == "on",
+    }
+    for key in ("keyId", "teamId", "topic"):
+        apns[key] = post.get(f"apns.{key}", "").strip()
+    for body, name, secret in ((fcm, "fcm", "credentials"), (apns, "apns", "key")):
+        if post.get(f"{name}.{secret}", "").strip():  # write-only: blank keeps the stored one
+            body[secret] = post[f"{name}.{secret}"].strip()
+    return {"maxDays": _int(post.get("push.maxDays", ""), 30), "fcm": fcm, "apns": apns}
 
 
 def section_body(section: str, post: Any) -> dict[str, Any]:
@@ -130,6 +148,11 @@ def section_body(section: str, post: Any) -> dict[str, Any]:
                 "headers": _lines(post.get("headers", "")),
                 "useLeftmostIP": post.get("useLeftmostIP") == "on",
             },
+        }
+    if section == "push":
+        return {
+            "webhooks": {"maxDays": _int(post.get("webhooks.maxDays", ""), 30)},
+            "push": _push(post),
         }
     if section == "logs":
         return {
