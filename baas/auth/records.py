@@ -7,6 +7,7 @@ stay in one place.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from baas.auth.context import AuthContext
@@ -82,3 +83,25 @@ def delete(collection: Collection, record_id: str) -> None:
 def rotate_token_key(collection: Collection, record_id: str) -> Row:
     """Force logout: a new ``tokenKey`` revokes every token issued before (wire-api §4.5)."""
     return update(collection, record_id, {"tokenKey": generate("[a-zA-Z0-9]{50}")})
+
+
+def set_random_password(collection: Collection, record_id: str) -> None:
+    """Replace the record's password hash with one of a random password nobody knows.
+
+    Written to the column directly, not through the field's validation: the random
+    value need not match a ``pattern`` the collection's password field may have.
+    """
+    from django.db import connection
+
+    from baas.auth.passwords import hash_password
+
+    field = collection.field("password")
+    if field is None:
+        return
+    hashed = hash_password(secrets.token_urlsafe(48))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(naming.table_name(collection.id))}"
+            f" SET {quote(naming.column_name(field))} = %s WHERE {quote('id')} = %s",
+            [hashed, record_id],
+        )

@@ -8,7 +8,7 @@ import pytest
 
 from baas.api.errors import FORM_MESSAGE
 from tests.auth.scenarios import Scenario, run
-from tests.cast import PASSWORD
+from tests.cast import PASSWORD, make_user, sign_in
 
 USERS = "/api/collections/users"
 INVALID = "Invalid or expired OTP."
@@ -154,3 +154,57 @@ def test_mfa_of_another_user_is_refused(api, cast, mailbox, configure):
         f"{USERS}/auth-with-otp", json={"otpId": otp_id, "password": code, "mfaId": other}
     )
     assert (response.status_code, response.json()["message"]) == (400, "Invalid MFA session.")
+
+
+def otp_sign_in(api, mailbox, email, mfa_id=""):
+    mailbox.clear()
+    otp_id = api.post(f"{USERS}/request-otp", json={"email": email}).json()["otpId"]
+    code = mailbox.wait_for(email).otp()
+    query = f"?mfaId={mfa_id}" if mfa_id else ""
+    return api.post(f"{USERS}/auth-with-otp{query}", json={"otpId": otp_id, "password": code})
+
+
+def test_first_otp_sign_in_of_an_unverified_account_replaces_its_password(
+    api, cast, mailbox, otp_on, superuser_token
+):
+    """Account pre-hijacking: someone registered the address with a password of theirs.
+    Once the address's owner signs in with a code sent there, that password no longer
+    works and the tokens issued with it are revoked (as the peer does)."""
+    made = make_user(api, "squatted@example.com", superuser_token)
+    assert made["verified"] is False
+    squatter = sign_in(api, "users", "squatted@example.com")["token"]
+
+    answer = otp_sign_in(api, mailbox, "squatted@example.com")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["record"]["verified"] is True
+    body = {"identity": "squatted@example.com", "password": PASSWORD}
+    assert api.post(f"{USERS}/auth-with-password", json=body).status_code == 400
+    assert api.post(f"{USERS}/auth-refresh", token=squatter).status_code == 401
+    assert api.post(f"{USERS}/auth-refresh", token=answer.json()["token"]).status_code == 200
+
+
+def test_otp_sign_in_of_a_verified_account_keeps_its_password(
+    api, cast, mailbox, otp_on, superuser_token
+):
+    made = make_user(api, "kept@example.com", superuser_token, verified=True)
+    assert made["verified"] is True
+    before = sign_in(api, "users", "kept@example.com")["token"]
+    assert otp_sign_in(api, mailbox, "kept@example.com").status_code == 200
+    sign_in(api, "users", "kept@example.com")  # the password still works
+    assert api.post(f"{USERS}/auth-refresh", token=before).status_code == 200
+
+
+def test_otp_after_the_password_as_mfa_keeps_the_password(
+    api, cast, mailbox, configure, superuser_token
+):
+    """With MFA the password was proven a moment ago: verifying keeps it (as the peer)."""
+    configure("users", otp={"enabled": True}, mfa={"enabled": True})
+    make_user(api, "both@example.com", superuser_token)
+    body = {"identity": "both@example.com", "password": PASSWORD}
+    first = api.post(f"{USERS}/auth-with-password", json=body)
+    assert first.status_code == 401
+    done = otp_sign_in(api, mailbox, "both@example.com", first.json()["mfaId"])
+    assert done.status_code == 200, done.content
+    assert done.json()["record"]["verified"] is True
+    again = api.post(f"{USERS}/auth-with-password", json=body)
+    assert again.status_code == 401  # the right password: on to the second factor

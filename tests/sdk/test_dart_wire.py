@@ -498,9 +498,13 @@ def test_otp_and_mfa_with_the_mfa_id_from_the_401(world: World) -> None:
         code = world.mailbox.wait_for("otto@example.com", 30).otp()
         auth = users.auth_with_otp(otp["otpId"], code)
         assert auth["record"]["email"] == "otto@example.com" and client.is_valid
+        # otto was unverified: the code verified the address and, the password not being
+        # proven by this sign-in, it was replaced with a random one (account pre-hijacking)
+        with pytest.raises(ClientException) as old_password:
+            RecordService(world.client(), "users").auth_with_password("otto@example.com", PASSWORD)
+        assert old_password.value.status == 400
 
-        # a second user: the peer gives an unverified record a random password on its
-        # first OTP sign-in (it is verified by it), so otto's password no longer works there
+        # a second user, signing in with the password first (MFA): the password is kept
         sign_up(world, "mia@example.com")
         collections.update("users", {"mfa": {"enabled": True, "duration": 600, "rule": ""}})
         client = world.client()

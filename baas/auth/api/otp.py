@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +26,7 @@ from baas.auth.api.common import (
     text,
 )
 from baas.auth.passwords import verify_password
-from baas.auth.service import expired, sign_in
+from baas.auth.service import MFA_COLLECTION, expired, sign_in
 from baas.auth.tasks import queue_auth_email
 from baas.collections.fields.patterns import generate
 from baas.collections.models import Collection
@@ -71,6 +72,38 @@ class RequestOtpView(ApiView):
         return Response({"otpId": otp["id"]})
 
 
+def _after_password(collection: Collection, record: dict[str, Any], mfa_id: str) -> bool:
+    """Whether this OTP is the second factor after the record's own password."""
+    if not mfa_id:
+        return False
+    found = rows.fetch_one(records.system_collection(MFA_COLLECTION), mfa_id)
+    return (
+        found is not None
+        and found.get("collectionRef") == collection.id
+        and found.get("recordRef") == record["id"]
+        and found.get("method") == "password"
+    )
+
+
+def _verify(
+    collection: Collection, record: dict[str, Any], *, password_proven: bool
+) -> dict[str, Any]:
+    """The code reached the record's address: it is verified from now on.
+
+    Unless the password was just proven too (MFA), the password is replaced with a
+    random one and every older token revoked (a new ``tokenKey``), as the peer does: an
+    unverified account may have been registered by someone else with this address
+    (account pre-hijacking), and whoever chose that password must not keep access once
+    the owner signs in. The owner sets a password with a reset when they want one.
+    """
+    changes: dict[str, Any] = {"verified": True}
+    with transaction.atomic():
+        if not password_proven and collection.field("password") is not None:
+            records.set_random_password(collection, record["id"])
+            changes["tokenKey"] = generate("[a-zA-Z0-9]{50}")
+        return records.update(collection, record["id"], changes)
+
+
 class AuthWithOtpView(ApiView):
     def post(self, request: Request, collection: str) -> Response:
         target = auth_collection(collection)
@@ -96,9 +129,12 @@ class AuthWithOtpView(ApiView):
         if record is None:
             raise BadRequest(INVALID)
         records.delete(otps, otp_id)  # single use (wire-api §4.2)
+        mfa_id = mfa_id_of(request, data)
         if not record.get("verified") and otp.get("sentTo") == record.get("email"):
-            record = records.update(target, record["id"], {"verified": True})
-        token = sign_in(request, target, record, "otp", mfa_id=mfa_id_of(request, data))
+            record = _verify(
+                target, record, password_proven=_after_password(target, record, mfa_id)
+            )
+        token = sign_in(request, target, record, "otp", mfa_id=mfa_id)
         return Response(auth_response(request, target, record, token))
 
     def _failed(
