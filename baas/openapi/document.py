@@ -1,11 +1,16 @@
 """The OpenAPI 3.1 document, generated from the live collections (docs/api-extensions.md).
 
+Every path under ``/api`` is described (tests/openapi/test_coverage.py holds the few
+left out, with the reason): the records, auth, files and realtime API, and what baas
+adds (GraphQL, push, TOTP and passkeys, the hooks' custom routes; for superusers API
+keys, webhooks, jobs, backups and crons, the console's previews).
+
 Two audiences: superusers get every collection (system auth collections included), the
 rules' text and the administration endpoints; guests (when the ``openapi.public``
 setting allows) get the collections that are not locked to superusers, without rules
 or administration. The JSON is cached per process, keyed by every collection's id,
-schema version and last change (a rule change moves ``updated``), so a schema change
-is seen on the next request.
+schema version and last change (a rule change moves ``updated``) and by the hooks'
+routes, so a schema change or a reloaded hooks directory is seen on the next request.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from baas.api.renderers import dumps
 from baas.collections.models import RULE_NAMES, Collection
-from baas.openapi import endpoints, records, schemas
+from baas.openapi import admin, endpoints, extensions, records, schemas
 
 VERSION = "0.1.0"
 TITLE = "baas API"
@@ -33,7 +38,8 @@ MAX_CACHED = 8
 
 def fingerprint() -> tuple[Any, ...]:
     rows = Collection.objects.order_by("id").values_list("id", "schema_version", "updated")
-    return tuple((i, v, u.isoformat() if u else "") for i, v, u in rows)
+    described = tuple((i, v, u.isoformat() if u else "") for i, v, u in rows)
+    return described, extensions.hook_routes_fingerprint()
 
 
 def document_json(superuser: bool) -> bytes:
@@ -68,12 +74,15 @@ def build(superuser: bool) -> dict[str, Any]:
     shown = [c for c in Collection.objects.order_by("name") if described(c, superuser)]
     names = {c.id: c.name for c in shown}
     for collection in shown:
-        paths.update(records.collection_paths(collection, detailed=superuser))
+        _merge(paths, records.collection_paths(collection, detailed=superuser))
         components.update(records.collection_schemas(collection, names))
         tags.append({"name": collection.name, "description": f"{collection.type} collection"})
-    paths.update(endpoints.public_paths())
+    _merge(paths, endpoints.public_paths())
+    _merge(paths, extensions.public_paths())
+    components.update(extensions.GRAPHQL_SCHEMAS)
     if superuser:
-        paths.update(endpoints.superuser_paths())
+        _merge(paths, endpoints.superuser_paths())
+        _merge(paths, admin.admin_paths())
         components["CollectionBody"] = endpoints.COLLECTION_BODY
     return {
         "openapi": "3.1.0",
@@ -82,6 +91,12 @@ def build(superuser: bool) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def _merge(paths: dict[str, Any], more: dict[str, Any]) -> None:
+    """Add operations path by path: two modules may describe methods of one path."""
+    for path, item in more.items():
+        paths.setdefault(path, {}).update(item)
 
 
 SECURITY_SCHEMES = {

@@ -213,7 +213,8 @@ def superuser_paths() -> Paths:
                 "logs",
                 {"200": ok(list_schema(OBJECT))},
                 params=[*PAGE, query("sort", STRING), FILTER],
-            )
+            ),
+            "delete": admin("logs_delete", "Delete every request log", "logs", {"204": NO_CONTENT}),
         },
         "/api/logs/stats": {
             "get": admin(
