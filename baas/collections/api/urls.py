@@ -10,10 +10,11 @@ urlpatterns = [
     path("collections/<str:id_or_name>/truncate", views.CollectionTruncateView.as_view()),
 ]
 
-from baas.collections.api import aggregate, batch, records  # noqa: E402
+from baas.collections.api import aggregate, batch, records, sql  # noqa: E402
 
 urlpatterns += [
     path("batch", batch.BatchView.as_view()),
+    path("sql", sql.SqlView.as_view()),
     path("collections/<str:collection>/records", records.RecordListView.as_view()),
     path("collections/<str:collection>/aggregate", aggregate.AggregateView.as_view()),
     path(
