@@ -33,15 +33,20 @@ def hook(posts: dict[str, Any], filter_text: str) -> Webhook:
     )
 
 
-def fired(api: Any, token: str, capture: Any, method: str, path: str, **body: Any) -> Any:
-    """Make the write, then send its events as the commit would (the deliveries they
-    queue stay in the test's transaction: no receiver is called)."""
-    with capture() as callbacks:
-        answer = api.request(method, path, json=body or None, token=token)
-        assert answer.status_code in (200, 204), answer.content
-    for callback in callbacks:
-        callback()
-    return answer.json() if answer.status_code == 200 else None
+@pytest.fixture
+def write(api: Any, superuser_token: str, django_capture_on_commit_callbacks: Any) -> Any:
+    """Make a write as a superuser, then send its events as the commit would (the
+    deliveries they queue stay in the test's transaction: no receiver is called)."""
+
+    def make(method: str, path: str, **body: Any) -> Any:
+        with django_capture_on_commit_callbacks() as callbacks:
+            answer = api.request(method, path, json=body or None, token=superuser_token)
+            assert answer.status_code in (200, 204), answer.content
+        for callback in callbacks:
+            callback()
+        return answer.json() if answer.status_code == 200 else None
+
+    return make
 
 
 def sent(webhook: Webhook) -> list[tuple[str, str, str]]:
@@ -50,16 +55,10 @@ def sent(webhook: Webhook) -> list[tuple[str, str, str]]:
 
 
 def test_a_delete_is_sent_only_when_the_last_state_matches(
-    api: Any, superuser_token: str, posts: dict[str, Any], django_capture_on_commit_callbacks: Any
+    posts: dict[str, Any], write: Any
 ) -> None:
     webhook = hook(posts, "status = 'published'")
     path = "/api/collections/posts/records"
-
-    def write(method: str, target: str, **body: Any) -> Any:
-        return fired(
-            api, superuser_token, django_capture_on_commit_callbacks, method, target, **body
-        )
-
     draft = write("POST", path, title="d", status="draft")
     shown = write("POST", path, title="p", status="published")
     hidden = write("POST", path, title="h", status="published")
@@ -75,47 +74,28 @@ def test_a_delete_is_sent_only_when_the_last_state_matches(
 
 
 def test_a_deleted_records_multi_relations_are_its_last_ones(
-    api: Any,
-    superuser_token: str,
-    posts: dict[str, Any],
-    django_capture_on_commit_callbacks: Any,
+    posts: dict[str, Any], write: Any
 ) -> None:
-    tag_path = "/api/collections/tags/records"
-    urgent = api.post(tag_path, json={"name": "urgent"}, token=superuser_token).json()
-    calm = api.post(tag_path, json={"name": "calm"}, token=superuser_token).json()
+    urgent = write("POST", "/api/collections/tags/records", name="urgent")
+    calm = write("POST", "/api/collections/tags/records", name="calm")
     webhook = Webhook.objects.create(
         collection=posts["id"], events=["delete"], url=URL, filter="tags.name ?= 'urgent'"
     )
     path = "/api/collections/posts/records"
-    records = {}
-    for title, tags in (("both", [calm["id"], urgent["id"]]), ("calm", [calm["id"]])):
-        body = {"title": title, "status": "x", "tags": tags}
-        records[title] = api.post(path, json=body, token=superuser_token).json()
-    for record in records.values():
-        fired(
-            api,
-            superuser_token,
-            django_capture_on_commit_callbacks,
-            "DELETE",
-            f"{path}/{record['id']}",
-        )
+    both = write("POST", path, title="both", status="x", tags=[calm["id"], urgent["id"]])
+    one = write("POST", path, title="calm", status="x", tags=[calm["id"]])
+    for record in (both, one):
+        write("DELETE", f"{path}/{record['id']}")
     [delivery] = Delivery.objects.filter(webhook=webhook)
     assert delivery.event == "delete"
-    assert delivery.payload["record"]["id"] == records["both"]["id"]
+    assert delivery.payload["record"]["id"] == both["id"]
     assert delivery.payload["record"]["tags"] == [calm["id"], urgent["id"]]
 
 
 def test_a_filter_the_schema_no_longer_supports_sends_nothing(
-    api: Any, superuser_token: str, posts: dict[str, Any], django_capture_on_commit_callbacks: Any
+    posts: dict[str, Any], write: Any
 ) -> None:
     webhook = hook(posts, "nosuchfield = 1")  # saved before the field went away
-    path = "/api/collections/posts/records"
-    record = api.post(path, json={"title": "t"}, token=superuser_token).json()
-    fired(
-        api,
-        superuser_token,
-        django_capture_on_commit_callbacks,
-        "DELETE",
-        f"{path}/{record['id']}",
-    )
+    record = write("POST", "/api/collections/posts/records", title="t")
+    write("DELETE", f"/api/collections/posts/records/{record['id']}")
     assert sent(webhook) == []
