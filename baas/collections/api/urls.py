@@ -1,11 +1,12 @@
 from django.urls import path
 
-from baas.collections.api import views
+from baas.collections.api import dry_run, views
 
 urlpatterns = [
     path("collections", views.CollectionListView.as_view()),
     path("collections/import", views.CollectionImportView.as_view()),
     path("collections/meta/scaffolds", views.ScaffoldsView.as_view()),
+    path("collections/meta/dry-run-view", dry_run.DryRunViewView.as_view()),
     path("collections/<str:id_or_name>", views.CollectionDetailView.as_view()),
     path("collections/<str:id_or_name>/truncate", views.CollectionTruncateView.as_view()),
 ]
