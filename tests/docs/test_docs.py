@@ -6,12 +6,11 @@
   or answer) that the page's rig checks against what the live server really sends
   (rigs.py), or one of the blocks in ``SHOWN`` below, each with the reason it is shown
   rather than run.
-- Pages written by other parts of the project (``SYNTAX_ONLY``) are syntax-checked.
+- Dart samples also run: translated to JavaScript against a live server (test_dart_run.py).
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from django.test import Client
 
 from tests import services
 from tests.auth.smtp_sink import Mailbox, smtp_sink
-from tests.docs import dart_api, pages_b_rigs
+from tests.docs import dart_api, rigs_npm_and_db
 from tests.docs.rigs import RIGS, PageRig
 from tests.docs.samples import (
     DOCS,
@@ -120,7 +119,7 @@ SHOWN: dict[tuple[str, str], str] = {
         "BAAS_SOAK_SECONDS=1800 .venv/bin/python -m pytest -q -s tests/reliability/test_soak.py",
     ): (
         "half an hour: CI runs the same test for 75 s per database (make test); "
-        "pages_b_test.py checks the test and its variable exist"
+        "test_docs_static.py checks the test and its variable exist"
     ),
     ("upgrades.md", "git pull"): (
         "upgrading a checkout in place: the commands are `git pull` and `make run`, which "
@@ -129,29 +128,22 @@ SHOWN: dict[tuple[str, str], str] = {
     ),
 }
 
-# Pages other parts of the project own (their features' own tests cover the behaviour):
-# here every block must at least parse in its language. None is left: every page runs.
-SYNTAX_ONLY: set[str] = set()
-
 ALL_BLOCKS = [b for page in pages() for b in blocks(page)]
 RUN_PAGES = sorted(
     {
         b.page
         for b in ALL_BLOCKS
-        if b.kind in ("js", "ts", "sh", "python", "graphql")
-        and b.page not in SYNTAX_ONLY
-        and (b.page, b.first_line) not in SHOWN
+        if b.kind in ("js", "ts", "sh", "python", "graphql") and (b.page, b.first_line) not in SHOWN
     }
 )
-DART_BLOCKS = [b for b in ALL_BLOCKS if b.kind == "dart" and b.page not in SYNTAX_ONLY]
+DART_BLOCKS = [b for b in ALL_BLOCKS if b.kind == "dart"]
 
 
 def test_every_block_is_run_checked_or_shown_with_a_reason() -> None:
     unexplained = [
         f"{b.where} ({b.lang or 'no language'}): {b.first_line[:60]}"
         for b in ALL_BLOCKS
-        if b.page not in SYNTAX_ONLY
-        and not b.kind
+        if not b.kind
         and (b.page, b.first_line) not in SHOWN
         and b.lang not in RIGS.get(b.page, PageRig).verifies  # checked by the page's rig
     ]
@@ -250,7 +242,7 @@ def node_modules() -> Path:
     return SDK_DIR / "node_modules"
 
 
-TS_PAGES = sorted({b.page for b in ALL_BLOCKS if b.kind == "ts" and b.page not in SYNTAX_ONLY})
+TS_PAGES = sorted({b.page for b in ALL_BLOCKS if b.kind == "ts"})
 HERE = Path(__file__).parent
 
 
@@ -331,7 +323,7 @@ def test_page_samples_run(
     for old in folder.iterdir():  # mail from earlier pages' servers
         old.unlink()
     with (
-        {**RIGS, **pages_b_rigs.RIGS}.get(page, PageRig)(tmp_path) as rig,
+        {**RIGS, **rigs_npm_and_db.RIGS}.get(page, PageRig)(tmp_path) as rig,
         instance(tmp_path, start=False, **rig.env) as live,
     ):
         runnable = [b for b in blocks(DOCS / page) if (b.page, b.first_line) not in SHOWN]
@@ -371,7 +363,7 @@ def test_page_samples_run(
                 live.stack.callback(services.stop_process, worker)
             url = live.url
         script = tmp_path / "page.mjs"
-        pages_b_rigs.link_node_modules(tmp_path / "node_modules", node_modules, rig)
+        rigs_npm_and_db.link_node_modules(tmp_path / "node_modules", node_modules, rig)
         ts = {b: transpile(typescript, b) for b in runnable if b.kind == "ts"}
         database = getattr(rig, "database", "")
         script.write_text(page_script(runnable, url, sys.executable, ts, receiver, database))
@@ -383,7 +375,7 @@ def test_page_samples_run(
             "DOCS_MAILDIR": str(folder),
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         }
-        done = pages_b_rigs.run_script(script, env, timeout=240)  # and what it started
+        done = rigs_npm_and_db.run_script(script, env, timeout=240)  # and what it started
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
         assert done.stdout.rstrip().endswith("all samples ran")
         verified = rig.verify(runnable, live)
@@ -468,49 +460,5 @@ WEB_PAGES: dict[str, Callable[[str, Instance, Path, Path, Any], None]] = {
 
 
 def test_every_web_page_sample_has_a_walkthrough() -> None:
-    pages_with_html = {b.page for b in ALL_BLOCKS if b.kind == "html" and b.page not in SYNTAX_ONLY}
+    pages_with_html = {b.page for b in ALL_BLOCKS if b.kind == "html"}
     assert pages_with_html == set(WEB_PAGES)
-
-
-# --- other parts' pages: every block must parse -----------------------------------------
-
-
-def test_other_pages_blocks_parse(tmp_path: Path) -> None:
-    """One test over all of them (a page may have no blocks at all yet)."""
-    failures = []
-    for block in (b for b in ALL_BLOCKS if b.page in SYNTAX_ONLY):
-        problem = syntax_problem(block, tmp_path)
-        if problem:
-            failures.append(f"{block.where}: {problem}")
-    assert not failures, "\n".join(failures)
-
-
-def syntax_problem(block: Block, tmp_path: Path) -> str:
-    if block.kind == "python":
-        try:
-            ast.parse(block.code)
-        except SyntaxError as exc:
-            return str(exc)
-    elif block.kind in ("js", "sh"):
-        script = tmp_path / "sample.mjs"
-        script.write_text(block.code)
-        command = (
-            ["node", "--check", str(script)] if block.kind == "js" else ["bash", "-n", str(script)]
-        )
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        return done.stderr if done.returncode else ""
-    elif block.kind == "dart":
-        return "; ".join(dart_api.check(block.code))
-    elif block.lang == "graphql":
-        from graphql import GraphQLSyntaxError, parse
-
-        try:
-            parse(block.code)
-        except GraphQLSyntaxError as exc:
-            return str(exc)
-    elif block.lang == "json":
-        try:
-            json.loads(block.code)
-        except ValueError as exc:
-            return str(exc)
-    return ""

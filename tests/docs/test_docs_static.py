@@ -7,12 +7,12 @@ import pytest
 
 from tests.deploy import documented
 from tests.docs.samples import DOCS, REPO, Block, blocks, page_script, serve_command, serving
-from tests.docs.test_docs import ALL_BLOCKS, SHOWN, SYNTAX_ONLY
+from tests.docs.test_docs import ALL_BLOCKS, SHOWN
 
 
 def test_deployment_excerpts_are_the_files_in_deploy() -> None:
     """A block titled with a repository path shows lines of that file, together, in order."""
-    excerpts = [b for b in ALL_BLOCKS if b.kind == "excerpt" and b.page not in SYNTAX_ONLY]
+    excerpts = [b for b in ALL_BLOCKS if b.kind == "excerpt"]
     assert {b.page for b in excerpts} >= {"deployment.md"}
     for block in excerpts:
         shown = [line.rstrip() for line in block.code.strip("\n").splitlines()]

@@ -24,10 +24,10 @@ HERE = Path(__file__).parent
 
 
 class GraphqlRig(PageRig):
-    """graphql.md: its subscription sample imports graphql-ws and ws (pages_b_npm)."""
+    """graphql.md: its subscription sample imports graphql-ws and ws (npm_graphql)."""
 
     def start(self) -> None:
-        folder = HERE / "pages_b_npm"
+        folder = HERE / "npm_graphql"
         if not (folder / "node_modules" / "graphql-ws").is_dir():
             npm = shutil.which("npm")
             assert npm, "npm is required for the docs samples"
