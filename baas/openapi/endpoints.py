@@ -196,6 +196,24 @@ def superuser_paths() -> Paths:
                 "collections_scaffolds", "Default collections", "collections", {"200": ok(OBJECT)}
             )
         },
+        "/api/collections/meta/dry-run-view": {
+            "post": admin(
+                "collections_dry_run_view",
+                "A view query's inferred fields and sample records ({query}); nothing is saved",
+                "collections",
+                {"200": ok(OBJECT)},
+                body=json_body(OBJECT),
+            )
+        },
+        "/api/sql": {
+            "post": admin(
+                "sql_run",
+                "A read-only SELECT by collection and field names ({query}); values as text",
+                "sql",
+                {"200": ok(OBJECT)},
+                body=json_body(OBJECT),
+            )
+        },
         "/api/settings": {
             "get": admin("settings_view", "The settings", "settings", {"200": ok(OBJECT)}),
             "patch": admin(
