@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from baas import __version__
@@ -162,13 +163,13 @@ def cmd_import_pocketbase(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from baas import checks
-
     host, port = args.http
-    _setup_django()
-    checks.check_listen(host, port)
-    _prepare_data(announce=False)
-    _close_connections()
+    # The checks and migrations run in a child process, so this one (granian's main
+    # process, which only watches the workers) never imports Django: it stays at a
+    # tenth of a worker's memory. Each worker loads Django itself (baas.server).
+    failed = _in_child(lambda: _prepare_serve(host, port))
+    if failed:
+        return failed
 
     from baas.server import run
 
@@ -179,6 +180,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     run(host, port, args.workers)
     return 0
+
+
+def _prepare_serve(host: str, port: int) -> None:
+    from baas import checks
+
+    _setup_django()
+    checks.check_listen(host, port)
+    _prepare_data(announce=False)
+    _close_connections()
+
+
+def _in_child(work: Callable[[], None]) -> int:
+    """Run ``work`` in a forked child; its exit code (0, or what ``_report`` gives)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1  # unless work() returns
+        try:
+            work()
+            code = 0
+        except KeyboardInterrupt:
+            code = 130
+        except SystemExit as exc:  # a configuration error in settings: exit 2, said already
+            code = exc.code if isinstance(exc.code, int) else 1
+        except Exception as exc:  # reported as the command's error
+            try:
+                code = _report(exc)
+            except BaseException:  # BAAS_DEBUG: _report re-raises to show the traceback
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    # A stop asked of this process during the preparation stops the child too.
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: os.kill(pid, signum))
+    try:
+        _, status = os.waitpid(pid, 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -134,6 +134,7 @@ class Bench:
         for s in self.servers:
             s.keep_log = LOGS / f"{dt.date.today().isoformat()}-{s.key}.log"
         self.data: dict[str, dataset.Dataset] = {}
+        self.sampler = RssSampler(self.servers)
         self.tmp = Path(tempfile.mkdtemp(prefix="baas-bench-files-"))
         self.results: dict[str, Any] = {
             "date": dt.date.today().isoformat(),
@@ -202,6 +203,7 @@ class Bench:
 
     def scenario(self, phase: str, sc: scenarios.Scenario) -> None:
         log(f"  [{phase}] {sc.label}")
+        self.sampler.phase = f"{phase}:{sc.key}"
         ready: dict[str, wrk.Request] = {}
         na: dict[str, str] = {}
         facts: dict[str, Any] = {}
@@ -303,6 +305,7 @@ class Bench:
             if subscribers not in sizes:
                 continue
             row: dict[str, Any] = {"subscribers": subscribers, "servers": {}}
+            self.sampler.phase = f"realtime:{subscribers}"
             for s in self.servers:
                 why = realtime.probe(s.base)
                 if why:
@@ -349,13 +352,14 @@ class Bench:
         unknown = [k for k in keys if k not in scenarios.BY_KEY]
         if unknown:
             raise SystemExit(f"unknown scenarios: {unknown}; known: {list(scenarios.BY_KEY)}")
-        sampler = RssSampler(self.servers)
+        sampler = self.sampler
         t0 = time.monotonic()
         try:
             log("Starting servers")
             self.start()
             sampler.start()
             log("Seeding (HTTP API only)")
+            sampler.phase = "seed"
             self.seed()
             log("Measuring: as a user creates them (each side's default indexes)")
             self.http_phase("default", keys)
@@ -372,6 +376,7 @@ class Bench:
             sampler.stop()
             for s in self.servers:
                 self.results["memory"].setdefault(s.key, {})["peak"] = s.peak_rss
+                self.results["memory"][s.key]["peaks"] = s.peaks
                 if s.proc is not None and s.proc.poll() is not None:
                     self.results["notes"].append(
                         f"{s.label} exited during the run: {s.tail_log(300)}"

@@ -89,6 +89,8 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     database: str | None = None
     peak_rss: int = 0
+    # peak RSS of the process tree per phase of the run ("seed", "default:view", …)
+    peaks: dict[str, int] = field(default_factory=dict)
     log_path: Path | None = None
     keep_log: Path | None = None  # where stop() copies the server's log
 
@@ -251,13 +253,15 @@ def cpu_delta(before: dict[str, Any], after: dict[str, Any]) -> float:
 
 
 class RssSampler(threading.Thread):
-    """Samples the RSS of every server's process tree, keeping each one's peak."""
+    """Samples the RSS of every server's process tree, keeping each one's peak, overall
+    and per phase (``phase`` is set by the run as it goes)."""
 
     def __init__(self, servers: list[Server], interval: float = 0.5):
         super().__init__(daemon=True)
         self.servers = servers
         self.interval = interval
         self.stopping = threading.Event()
+        self.phase = "start"
 
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
@@ -267,6 +271,7 @@ class RssSampler(threading.Thread):
                 except Exception:  # noqa: BLE001 - a process going away mid-sample
                     continue
                 s.peak_rss = max(s.peak_rss, rss)
+                s.peaks[self.phase] = max(s.peaks.get(self.phase, 0), rss)
 
     def stop(self) -> None:
         self.stopping.set()

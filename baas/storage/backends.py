@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import posixpath
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -185,16 +186,16 @@ class S3Adapter(Adapter):
 
 
 def _s3_class() -> type | None:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # pragma: no cover - django-storages is a dependency
-        return None
-    return S3Storage
+    """django-storages' S3Storage once its module is loaded, else None: a storage can only
+    be one if it is. A server on local files never loads boto3 (about 25 MB a process)."""
+    module = sys.modules.get("storages.backends.s3")
+    return getattr(module, "S3Storage", None)
 
 
-ADAPTERS: list[tuple[type | None, type[Adapter]]] = [
+# (the storage class, or a function giving it when it is loaded; the adapter)
+ADAPTERS: list[tuple[type | Callable[[], type | None] | None, type[Adapter]]] = [
     (FileSystemStorage, FileSystemAdapter),
-    (_s3_class(), S3Adapter),
+    (_s3_class, S3Adapter),
 ]
 
 
@@ -240,7 +241,8 @@ def configured_storage() -> Storage:
 def adapter() -> Adapter:
     """The adapter for the configured storage (read per call: settings and tests switch it)."""
     storage = configured_storage()
-    for storage_class, adapter_class in ADAPTERS:
+    for entry, adapter_class in ADAPTERS:
+        storage_class = entry if isinstance(entry, type) or entry is None else entry()
         if storage_class is not None and isinstance(storage, storage_class):
             return adapter_class(storage)
     return Adapter(storage)
