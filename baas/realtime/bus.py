@@ -53,6 +53,7 @@ ALPHANUM = string.ascii_letters + string.digits
 PROCESS_ID_LENGTH = 8
 _FRAME = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
+RESCAN_WINDOW_NS = 1_000_000_000
 
 
 def random_id(length: int) -> str:
@@ -206,6 +207,9 @@ class SocketTransport:
     def __init__(self) -> None:
         self.directory = socket_dir()
         self.connections: dict[str, socket.socket] = {}
+        # the directory's listing, kept while its mtime (any socket added or removed)
+        # stays the same: a stat per message instead of a scan of the directory
+        self._listed: tuple[int, list[str]] | None = None
 
     def send(self, to: str | None, payload: bytes, process_id: str) -> None:
         frame = _FRAME.pack(len(payload)) + payload
@@ -216,10 +220,19 @@ class SocketTransport:
         if to is not None:
             return [to]
         try:
-            names = [p.name[:-5] for p in os.scandir(self.directory) if p.name.endswith(".sock")]
+            stamp = os.stat(self.directory).st_mtime_ns
+            listed = self._listed
+            if listed is None or listed[0] != stamp:
+                names = [
+                    p.name[:-5] for p in os.scandir(self.directory) if p.name.endswith(".sock")
+                ]
+                listed = (stamp, names)
+                # mtimes are coarse (a few ms): a socket made in the same tick as the
+                # last change leaves it as it was, so a change that recent is not kept
+                self._listed = listed if time.time_ns() - stamp > RESCAN_WINDOW_NS else None
         except FileNotFoundError:
             return []
-        return [name for name in names if name != process_id]  # its own go straight to its hub
+        return [name for name in listed[1] if name != process_id]  # its own go straight to its hub
 
     def _send_one(self, name: str, frame: bytes) -> None:
         for _attempt in range(2):
