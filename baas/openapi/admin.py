@@ -9,10 +9,14 @@ from typing import Any
 
 from baas.openapi.operations import (
     NO_CONTENT,
+    OBJECT,
+    OBJECTS,
     PAGE,
     REQUIRED_AUTH,
     STRING,
+    STRINGS,
     Operation,
+    Paths,
     fields_body,
     json_body,
     ok,
@@ -22,10 +26,6 @@ from baas.openapi.operations import (
 )
 from baas.openapi.schemas import Schema, list_schema
 
-Paths = dict[str, dict[str, Operation]]
-OBJECT: Schema = {"type": "object"}
-OBJECTS: Schema = {"type": "array", "items": OBJECT}
-STRINGS: Schema = {"type": "array", "items": STRING}
 BOOLEAN: Schema = {"type": "boolean"}
 ACTIONS = ["list", "view", "create", "update", "delete"]
 

@@ -10,11 +10,13 @@ from baas.openapi.operations import (
     FILTER,
     LIST_PARAMS,
     NO_CONTENT,
+    OBJECT,
     OPTIONAL_AUTH,
     PAGE,
     REQUIRED_AUTH,
     STRING,
     Operation,
+    Paths,
     fields_body,
     json_body,
     ok,
@@ -23,9 +25,6 @@ from baas.openapi.operations import (
     query,
 )
 from baas.openapi.schemas import list_schema, ref
-
-Paths = dict[str, dict[str, Operation]]
-OBJECT = {"type": "object"}
 
 
 def public_paths() -> Paths:

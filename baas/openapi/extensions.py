@@ -8,10 +8,14 @@ from typing import Any
 
 from baas.openapi.operations import (
     NO_CONTENT,
+    OBJECT,
+    OBJECTS,
     OPTIONAL_AUTH,
     REQUIRED_AUTH,
     STRING,
+    STRINGS,
     Operation,
+    Paths,
     fields_body,
     json_body,
     ok,
@@ -21,10 +25,6 @@ from baas.openapi.operations import (
 )
 from baas.openapi.schemas import Schema, ref
 
-Paths = dict[str, dict[str, Operation]]
-OBJECT: Schema = {"type": "object"}
-OBJECTS: Schema = {"type": "array", "items": OBJECT}
-STRINGS: Schema = {"type": "array", "items": STRING}
 AUTH_COLLECTION = path_param("collection", "An auth collection's id or name.")
 # A handler's answer is JSON unless it returns its own HttpResponse (docs/hooks.md).
 ANY_CONTENT: dict[str, Any] = {"application/json": {"schema": {}}, "*/*": {"schema": {}}}

@@ -7,6 +7,7 @@ from typing import Any
 from baas.openapi.schemas import Schema, ref
 
 Operation = dict[str, Any]
+Paths = dict[str, dict[str, Operation]]  # path → method → operation
 
 # Guests may call (the collection's rule decides); a token is optional.
 OPTIONAL_AUTH: list[dict[str, list[str]]] = [{}, {"authToken": []}, {"apiKey": []}]
@@ -31,6 +32,9 @@ def path_param(name: str, description: str = "") -> dict[str, Any]:
 
 
 STRING = {"type": "string"}
+OBJECT: Schema = {"type": "object"}
+OBJECTS: Schema = {"type": "array", "items": OBJECT}
+STRINGS: Schema = {"type": "array", "items": STRING}
 INTEGER = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
 EXPAND = query("expand", STRING, "Relations to expand: `rel1,rel2.nested` (wire-api §2.3).")
 FIELDS = query("fields", STRING, "Keys to return: `id,title,expand.author.name` (§2.4).")

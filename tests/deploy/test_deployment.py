@@ -371,30 +371,40 @@ def logs(deployment: Deployment) -> str:
     return text + f"--- nginx ---\n{error_log.read_text(errors='replace')[-2500:]}"
 
 
-def websocket_through_nginx(deployment: Deployment) -> None:
-    from websockets.sync.client import connect
-
-    token = httpx.post(
+def deploy_user_token(deployment: Deployment) -> str:
+    return httpx.post(
         f"{deployment.url}/api/collections/users/auth-with-password",
         json={"identity": "deploy-user@example.com", "password": PASSWORD},
         timeout=10,
     ).json()["token"]
+
+
+def write_on_each_process(deployment: Deployment, token: str, via: str) -> set[str]:
+    """One post made directly on each web process; their titles."""
+    titles = set()
+    for index, backend in enumerate(deployment.web_urls):
+        title = f"{via} via process {index}"
+        answer = httpx.post(
+            f"{backend}/api/collections/deploy_posts/records",
+            json={"title": title},
+            headers={"Authorization": token},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        titles.add(title)
+    return titles
+
+
+def websocket_through_nginx(deployment: Deployment) -> None:
+    from websockets.sync.client import connect
+
+    token = deploy_user_token(deployment)
     url = deployment.url.replace("http://", "ws://") + "/api/ws"
     with connect(url, open_timeout=10) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
         ws.send(json.dumps({"type": "subscribe", "topics": ["deploy_posts/*"], "ref": 1}))
         assert json.loads(ws.recv(timeout=10))["type"] == "ok"
-        titles = set()
-        for index, backend in enumerate(deployment.web_urls):
-            title = f"websocket via process {index}"
-            answer = httpx.post(
-                f"{backend}/api/collections/deploy_posts/records",
-                json={"title": title},
-                headers={"Authorization": token},
-                timeout=10,
-            )
-            assert answer.status_code == 200, answer.text
-            titles.add(title)
+        titles = write_on_each_process(deployment, token, "websocket")
         seen = set()
         while seen != titles:
             message = json.loads(ws.recv(timeout=15))
@@ -407,11 +417,7 @@ def graphql_subscription_through_nginx(deployment: Deployment) -> None:
     receives a write made on each web process."""
     from websockets.sync.client import connect
 
-    token = httpx.post(
-        f"{deployment.url}/api/collections/users/auth-with-password",
-        json={"identity": "deploy-user@example.com", "password": PASSWORD},
-        timeout=10,
-    ).json()["token"]
+    token = deploy_user_token(deployment)
     url = deployment.url.replace("http://", "ws://") + "/api/graphql"
     with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": token}}))
@@ -427,17 +433,7 @@ def graphql_subscription_through_nginx(deployment: Deployment) -> None:
             message = json.loads(ws.recv(timeout=10))
             if message.get("id") == "q" and message["type"] == "complete":
                 break
-        titles = set()
-        for index, backend in enumerate(deployment.web_urls):
-            title = f"graphql via process {index}"
-            answer = httpx.post(
-                f"{backend}/api/collections/deploy_posts/records",
-                json={"title": title},
-                headers={"Authorization": token},
-                timeout=10,
-            )
-            assert answer.status_code == 200, answer.text
-            titles.add(title)
+        titles = write_on_each_process(deployment, token, "graphql")
         seen = set()
         while seen != titles:
             message = json.loads(ws.recv(timeout=15))

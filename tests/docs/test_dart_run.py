@@ -46,10 +46,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import services
 from tests.docs import dart_js
 from tests.docs.samples import DOCS, PRELUDE, blocks, for_server
-from tests.docs.test_docs import DART_BLOCKS, mail_dir, node_modules  # noqa: F401 (fixtures)
+from tests.docs.test_docs import (  # noqa: F401 (fixtures)
+    DART_BLOCKS,
+    mail_dir,
+    node_modules,
+    send_mail_to,
+)
 from tests.reliability.live import Instance, instance
 
 HERE = Path(__file__).parent
@@ -269,24 +273,7 @@ def test_dart_page_runs(
         old.unlink()
     with instance(tmp_path) as live:
         live.sign_in_superuser()
-        smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
-        assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
-        if live.env.get("REDIS_URL"):  # production mode: mail goes out through a worker
-            worker = subprocess.Popen(
-                [
-                    *services.baas_command(),
-                    "worker",
-                    "--dir",
-                    str(live.data_dir),
-                    "--concurrency",
-                    "1",
-                ],
-                env=live.env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            live.stack.callback(services.stop_process, worker)
+        send_mail_to(box, live)
         DART_SETUP[page](live)
         program, _ = page_program(page, live.url)
         (tmp_path / "page.mjs").write_text(program)

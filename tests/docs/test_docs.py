@@ -310,6 +310,22 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox
         thread.join(5)
 
 
+def send_mail_to(box: Mailbox, live: Instance) -> None:
+    """The live server sends its mail to the sink: SMTP settings, and in production mode
+    (Redis) a Celery worker, which is what sends it there."""
+    smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
+    assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
+    if live.env.get("REDIS_URL"):
+        worker = subprocess.Popen(
+            [*services.baas_command(), "worker", "--dir", str(live.data_dir), "--concurrency", "1"],
+            env=live.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        live.stack.callback(services.stop_process, worker)
+
+
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_samples_run(
     page: str,
@@ -343,24 +359,7 @@ def test_page_samples_run(
             if page != "getting-started.md":  # the superuser getting-started makes
                 made = live.cli("superuser", "upsert", "admin@example.com", "a long password")
                 assert made.returncode == 0, made.stderr
-            smtp = {"enabled": True, "host": box.host, "port": box.port, "tls": False}
-            assert live.api("PATCH", "/api/settings", json={"smtp": smtp}).status_code == 200
-            if live.env.get("REDIS_URL"):  # production mode: mail goes out through a worker
-                worker = subprocess.Popen(
-                    [
-                        *services.baas_command(),
-                        "worker",
-                        "--dir",
-                        str(live.data_dir),
-                        "--concurrency",
-                        "1",
-                    ],
-                    env=live.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                live.stack.callback(services.stop_process, worker)
+            send_mail_to(box, live)
             url = live.url
         script = tmp_path / "page.mjs"
         rigs_npm_and_db.link_node_modules(tmp_path / "node_modules", node_modules, rig)

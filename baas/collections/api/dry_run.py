@@ -17,8 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baas.api.base import SuperuserView
-from baas.api.errors import BadRequest, ValidationFailed, field_error
+from baas.api.errors import BadRequest
 from baas.collections import views
+from baas.collections.api.sql import required_query
 from baas.collections.models import Collection
 from baas.collections.records import rows
 from baas.collections.records.serialize import serialize
@@ -56,13 +57,4 @@ def dry_run(query: str, viewer: Any) -> dict[str, Any]:
 
 class DryRunViewView(SuperuserView):
     def post(self, request: Request) -> Response:
-        data = request.data
-        if not isinstance(data, dict):
-            raise BadRequest("An error occurred while loading the submitted data.")
-        query = data.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationFailed(
-                "An error occurred while validating the submitted data.",
-                {"query": field_error("validation_required", "Cannot be blank.")},
-            )
-        return Response(dry_run(query, self.auth(request)))
+        return Response(dry_run(required_query(request), self.auth(request)))

@@ -239,17 +239,23 @@ def run(query: str) -> dict[str, Any]:
     }
 
 
+def required_query(request: Request) -> str:
+    """The body's ``query`` (this endpoint's and dry-run-view's): a non-blank string."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise BadRequest("An error occurred while loading the submitted data.")
+    query = data.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise ValidationFailed(
+            "An error occurred while validating the submitted data.",
+            {"query": field_error("validation_required", "Cannot be blank.")},
+        )
+    return query
+
+
 class SqlView(SuperuserView):
     def post(self, request: Request) -> Response:
-        data = request.data
-        if not isinstance(data, dict):
-            raise BadRequest("An error occurred while loading the submitted data.")
-        query = data.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationFailed(
-                "An error occurred while validating the submitted data.",
-                {"query": field_error("validation_required", "Cannot be blank.")},
-            )
+        query = required_query(request)
         try:
             return Response(run(query))
         except ViewQueryError as exc:
