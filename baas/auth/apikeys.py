@@ -3,10 +3,12 @@
 A key acts as a superuser limited by its scope (collections and record actions).
 Scoped keys are honoured where every collection a request touches is checked against
 the scope: the records API (its URL names the collection, its method the action),
-GraphQL (``CHECKED_INSIDE``: a schema of the key's collections only, and the record
-service's checks in every resolver) and the realtime feeds (``authenticate``: each
-delivery is checked against the scope, and against ``still_valid``). Anywhere else a
-scoped key gets 403. A key with no limits is a full superuser everywhere. Keys are
+GraphQL and batch (``CHECKED_INSIDE``: GraphQL builds a schema of the key's collections
+only, and both reach records only through the record service, which checks the scope
+for each operation), file downloads (the ``Authorization`` header plays no part there:
+a protected file needs a file token, which a scoped key cannot get) and the realtime
+feeds (``authenticate``: each delivery is checked against the scope, and against
+``still_valid``). Anywhere else a scoped key gets 403. A key with no limits is a full superuser everywhere. Keys are
 shown once, stored as a SHA-256 (they carry 240 random bits, so a slow hash adds
 nothing), compared in constant time, expire, and can be revoked. Invalid, expired or
 revoked keys make the caller a guest (wire-api §0).
@@ -35,7 +37,9 @@ _RECORDS = re.compile(r"^/api/collections/([^/]+)/records(?:/([^/]+))?/?$")
 _ACTION = {"POST": "create", "PATCH": "update", "DELETE": "delete"}
 _AGGREGATE = re.compile(r"^/api/collections/([^/]+)/aggregate/?$")  # a list (api-extensions.md)
 # Paths that name no collection but check each one they reach against the key's scope.
-CHECKED_INSIDE = frozenset({"/api/graphql", "/api/graphql/"})
+CHECKED_INSIDE = frozenset({"/api/graphql", "/api/graphql/", "/api/batch", "/api/batch/"})
+# A file download reads only its ?token= (a file token), never the Authorization header.
+_FILE = re.compile(r"^/api/files/[^/]+/[^/]+/[^/]+$")
 
 
 class OutOfScope(Exception):
@@ -104,11 +108,15 @@ def resolve(token: str, method: str, path: str) -> AuthContext:
     if row is None:
         return GUEST
     scope = _scope_of(row)
-    if (scope.collections or scope.actions) and path not in CHECKED_INSIDE:
+    if (scope.collections or scope.actions) and not _checked_inside(method, path):
         target = action_of(method, path)
         if target is None or not _allows(scope, *target):
             raise OutOfScope()
     return _context(row, scope)
+
+
+def _checked_inside(method: str, path: str) -> bool:
+    return path in CHECKED_INSIDE or (method in ("GET", "HEAD") and _FILE.match(path) is not None)
 
 
 def authenticate(token: str) -> AuthContext:

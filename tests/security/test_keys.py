@@ -127,3 +127,27 @@ def test_bad_keys_authenticate_nothing(world):
     assert apikeys.authenticate(world.token("key") or "").scopes is not None
     for actor in BAD_KEYS:
         assert apikeys.authenticate(world.token(actor) or "").is_guest, actor
+
+
+def test_batch_takes_a_scoped_key_and_checks_each_operation(world):
+    reader = _key(world, "batch-reader", ["sec_tags"], ["list", "view"])
+
+    def batch(token: str | None, *requests: dict[str, Any]) -> Any:
+        return world.api.post("/api/batch", json={"requests": list(requests)}, token=token)
+
+    make_tag = {"method": "POST", "url": "/api/collections/sec_tags/records", "body": {"name": "b"}}
+    make_post = {"method": "POST", "url": "/api/collections/sec_posts/records", "body": {}}
+    done = batch(world.token("key"), make_tag)
+    assert done.status_code == 200, done.content
+    assert done.json()[0]["body"]["name"] == "b"
+    # one operation outside the scope fails the whole batch, and nothing is written
+    for token, requests in (
+        (world.token("key"), (make_tag, make_post)),  # another collection
+        (world.token(reader), (make_tag,)),  # an action the key lacks
+    ):
+        failed = batch(token, *requests)
+        assert failed.status_code == 400, failed.content
+        inner = failed.json()["data"]["requests"][str(len(requests) - 1)]["response"]
+        assert inner["status"] == 403, inner
+    names = world.get("/api/collections/sec_tags/records", "superuser").json()["items"]
+    assert sorted(item["name"] for item in names) == ["b", "t1"]
