@@ -10,6 +10,7 @@ from baas.collections import naming
 from baas.collections.columns import is_join_field
 from baas.collections.ddl import quote
 from baas.collections.fields import get_field_type
+from baas.collections.fields.base import FieldType
 from baas.collections.models import Collection
 
 Row = dict[str, Any]  # field name -> wire value (every field, hidden ones and hashes included)
@@ -19,27 +20,86 @@ def column_fields(collection: Collection) -> list[dict[str, Any]]:
     return [f for f in collection.fields if not is_join_field(f) and get_field_type(f["type"])]
 
 
+class _Plan:
+    """What reading a collection's rows needs, worked out once per shape of its fields
+    (and database vendor): the quoted SELECT, and for each column its field's position,
+    name and type (``None`` for a password: its hash is kept as stored)."""
+
+    __slots__ = ("columns", "count_sql", "id_condition", "joins", "select_sql")
+
+    def __init__(self, collection: Collection, alias: str):
+        fields = collection.fields
+        self.columns: list[tuple[int, str, FieldType | None]] = []
+        self.joins: list[int] = []
+        quoted: list[str] = []
+        qalias = quote(alias)
+        for index, field in enumerate(fields):
+            if is_join_field(field):
+                self.joins.append(index)
+                continue
+            field_type = get_field_type(field["type"])
+            if field_type is None:
+                continue
+            quoted.append(f"{qalias}.{quote(naming.column_name(field))}")
+            is_password = field["type"] == "password"
+            self.columns.append((index, field["name"], None if is_password else field_type))
+        table = f"{quote(naming.table_name(collection.id))} AS {qalias}"
+        self.select_sql = f"SELECT {', '.join(quoted)} FROM {table}"
+        self.count_sql = f"SELECT COUNT(*) FROM {table}"
+        self.id_condition = f"{qalias}.{quote('id')} = %s"
+
+
+# Keyed on everything a plan reads from the collection: a schema change (a field added,
+# removed, renamed, retyped, made multiple) gives a new key, so a stale plan is never used.
+_plans: dict[tuple[Any, ...], _Plan] = {}
+_PLANS_MAX = 512
+
+
+def _plan(collection: Collection, alias: str = "t") -> _Plan:
+    key = (
+        connection.vendor,
+        alias,
+        collection.id,
+        *[
+            (f.get("id"), f["name"], f["type"], f.get("primaryKey"), f.get("maxSelect"))
+            for f in collection.fields
+        ],
+    )
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _Plan(collection, alias)
+        if len(_plans) >= _PLANS_MAX:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
 def select_list(collection: Collection, alias: str = "t") -> str:
     return ", ".join(
         f"{quote(alias)}.{quote(naming.column_name(f))}" for f in column_fields(collection)
     )
 
 
-def decode(collection: Collection, raw: tuple[Any, ...]) -> Row:
+def _decode(plan: _Plan, fields: list[dict[str, Any]], raw: tuple[Any, ...]) -> Row:
     row: Row = {}
-    for field, value in zip(column_fields(collection), raw, strict=True):
-        field_type = get_field_type(field["type"])
-        assert field_type is not None
-        if field["type"] == "password":
-            row[field["name"]] = value or ""  # the hash, for the auth service; never serialised
+    for (index, name, field_type), value in zip(plan.columns, raw, strict=True):
+        if field_type is None:
+            row[name] = value or ""  # the hash, for the auth service; never serialised
         else:
-            row[field["name"]] = field_type.from_db(field, value)
+            row[name] = field_type.from_db(fields[index], value)
     return row
+
+
+def decode(collection: Collection, raw: tuple[Any, ...]) -> Row:
+    return _decode(_plan(collection), collection.fields, raw)
 
 
 def attach_join_values(collection: Collection, rows: list[Row]) -> None:
     """Fill multi-relation values from their join tables, one query per field."""
-    joins = [f for f in collection.fields if is_join_field(f)]
+    _attach(collection, [collection.fields[i] for i in _plan(collection).joins], rows)
+
+
+def _attach(collection: Collection, joins: list[dict[str, Any]], rows: list[Row]) -> None:
     if not joins or not rows:
         for row in rows:
             for field in joins:
@@ -74,7 +134,20 @@ def fetch(
 ) -> list[Row]:
     """``lock``: inside a transaction, lock the rows read (``FOR UPDATE`` on PostgreSQL;
     SQLite's IMMEDIATE transactions already hold the database's write lock)."""
-    sql = f"SELECT {select_list(collection)} FROM {quote(naming.table_name(collection.id))} AS {quote('t')}"
+    return _fetch(_plan(collection), collection, where, params, order, limit, offset, lock)
+
+
+def _fetch(
+    plan: _Plan,
+    collection: Collection,
+    where: str,
+    params: list[Any] | None,
+    order: str = "",
+    limit: int | None = None,
+    offset: int = 0,
+    lock: bool = False,
+) -> list[Row]:
+    sql = plan.select_sql
     if where:
         sql += f" WHERE {where}"
     if order:
@@ -85,15 +158,16 @@ def fetch(
         args += [limit, offset]
     if lock and connection.vendor == "postgresql":
         sql += " FOR UPDATE"
+    fields = collection.fields
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
-        rows = [decode(collection, raw) for raw in cursor.fetchall()]
-    attach_join_values(collection, rows)
+        rows = [_decode(plan, fields, raw) for raw in cursor.fetchall()]
+    _attach(collection, [fields[i] for i in plan.joins], rows)
     return rows
 
 
 def count(collection: Collection, where: str = "", params: list[Any] | None = None) -> int:
-    sql = f"SELECT COUNT(*) FROM {quote(naming.table_name(collection.id))} AS {quote('t')}"
+    sql = _plan(collection).count_sql
     if where:
         sql += f" WHERE {where}"
     with connection.cursor() as cursor:
@@ -108,8 +182,9 @@ def fetch_one(
     params: list[Any] | None = None,
     lock: bool = False,
 ) -> Row | None:
-    condition = f"{quote('t')}.{quote('id')} = %s"
+    plan = _plan(collection)
+    condition = plan.id_condition
     if where:
         condition += f" AND ({where})"
-    rows = fetch(collection, condition, [record_id, *(params or [])], lock=lock)
+    rows = _fetch(plan, collection, condition, [record_id, *(params or [])], lock=lock)
     return rows[0] if rows else None
