@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower
 
 BASE, AUTH, VIEW = "base", "auth", "view"
@@ -89,13 +90,21 @@ _TOKEN_SQL = (
 )
 
 
+_JSON_ATTRS = ("fields", "indexes", "rules", "options")
+
+
 class _Snapshot:
     __slots__ = ("by_id", "by_name", "token")
 
     def __init__(self, token: tuple[Any, ...], rows: list[Collection]):
+        import orjson
+
         self.token = token
-        self.by_id = {c.id: c for c in rows}
-        self.by_name = {c.name.lower(): c for c in rows}
+        # Each collection with its JSON attributes serialised once: a lookup's private
+        # copy is one ``orjson.loads`` of these bytes.
+        entries = [(c, orjson.dumps([getattr(c, attr) for attr in _JSON_ATTRS])) for c in rows]
+        self.by_id = {c.id: (c, blob) for c, blob in entries}
+        self.by_name = {c.name.lower(): (c, blob) for c, blob in entries}
 
 
 _snapshot: _Snapshot | None = None
@@ -108,17 +117,17 @@ def _in_own_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def _copy(found: Collection) -> Collection:
+def _copy(entry: tuple[Collection, bytes]) -> Collection:
     import orjson
-    from django.db.models.base import ModelState
 
+    found, blob = entry
     copy = Collection.__new__(Collection)
-    copy.__dict__.update(found.__dict__)
-    copy._state = ModelState()
-    copy._state.adding = False
-    copy._state.db = found._state.db
-    for attr in ("fields", "indexes", "rules", "options"):
-        setattr(copy, attr, orjson.loads(orjson.dumps(getattr(found, attr))))
+    attrs = copy.__dict__
+    attrs.update(found.__dict__)
+    state = copy._state = ModelState()
+    state.adding = False
+    state.db = found._state.db
+    attrs["fields"], attrs["indexes"], attrs["rules"], attrs["options"] = orjson.loads(blob)
     return copy
 
 
