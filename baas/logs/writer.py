@@ -34,10 +34,9 @@ _lock = threading.Lock()
 # model instance each and ``bulk_create`` cost more than the request they describe.
 Entry = tuple[str, str, int, str, str]
 _pending: list[Entry] = []
-_INSERT = (
-    'INSERT INTO "_logs" ("id", "f_created", "f_level", "f_message", "f_data") '
-    "VALUES (%s, %s, %s, %s, %s)"
-)
+_INSERT = 'INSERT INTO "_logs" ("id", "f_created", "f_level", "f_message", "f_data") VALUES '
+_ROW = "(%s, %s, %s, %s, %s)"
+_ROWS_PER_INSERT = 100  # 500 parameters: far below either database's limit
 _oldest = 0.0
 _last_prune = 0.0
 
@@ -72,7 +71,11 @@ def flush(*, quiet: bool = False) -> None:
         return
     try:
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.executemany(_INSERT, batch)
+            for start in range(0, len(batch), _ROWS_PER_INSERT):
+                rows = batch[start : start + _ROWS_PER_INSERT]
+                cursor.execute(
+                    _INSERT + ", ".join([_ROW] * len(rows)), [v for row in rows for v in row]
+                )
     except DatabaseError:
         if not quiet:
             log.warning("could not write %d log entries", len(batch), exc_info=True)
