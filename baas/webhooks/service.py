@@ -1,9 +1,10 @@
 """Webhooks: which ones an event fires, the payload they get, and their validation.
 
-Runs in ``record_changed`` (after commit): one indexed query for the matching webhooks,
-the filter check (one query on the event's snapshot) for those that have one, then
-``enqueue_delivery`` per match; the receivers are called in the background, never in
-the request.
+Runs in ``record_changed`` (after commit): the enabled webhooks come from a per-process
+cache checked against a one-query token of ``_webhooks`` (so a write with no webhook to
+fire costs one small query, not an ORM query per write), the filter check (one query
+on the event's snapshot) for those that have one, then ``enqueue_delivery`` per match;
+the receivers are called in the background, never in the request.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
 from baas.auth.context import AuthContext
 from baas.collections.models import SUPERUSERS_ID, Collection
@@ -29,12 +29,55 @@ SUPERUSER = AuthContext(
 
 
 def matching(collection: Collection, event: str) -> list[Webhook]:
-    names = [collection.id, collection.name]
-    scope = Q(collection__in=names)
-    if not collection.system:  # "*" means the app's collections, not _superusers & co.
-        scope |= Q(collection=ANY_COLLECTION)
-    found = Webhook.objects.filter(scope, enabled=True)
-    return [hook for hook in found if event in (hook.events or [])]
+    """The enabled webhooks ``event`` on ``collection`` fires, oldest first. Shared
+    instances from the cache: read them, never change them."""
+    names = (collection.id, collection.name)
+    return [
+        hook
+        for hook in enabled_webhooks()
+        # "*" means the app's collections, not _superusers & co.
+        if (
+            hook.collection in names
+            or (hook.collection == ANY_COLLECTION and not collection.system)
+        )
+        and event in (hook.events or [])
+    ]
+
+
+# ---- per-process cache of the enabled webhooks ------------------------------------------
+#
+# Every create, update and delete asked the database for its webhooks through the ORM
+# (bench/PROFILE.md, fourth pass). The cache keeps the enabled ones, checked on every
+# use against a *token* read with one plain query: each webhook's id and ``updated``
+# (set by every save; an import keeps the exported stamp, which still differs from the
+# row it replaces unless the row is the same). A change committed by any process, on
+# any server, changes the token, so the next write everywhere reloads (a restore from
+# a backup as well). Inside a transaction of our own the database is read directly, so
+# nothing uncommitted is ever cached.
+
+_TOKEN_SQL = 'SELECT "id", "updated" FROM "_webhooks" ORDER BY "id"'
+
+_cached: tuple[tuple[Any, ...], list[Webhook]] | None = None
+
+
+def enabled_webhooks() -> list[Webhook]:
+    global _cached
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        return list(Webhook.objects.filter(enabled=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL)
+        token = tuple(tuple(row) for row in cursor.fetchall())
+    cached = _cached
+    if cached is None or cached[0] != token:
+        cached = (token, list(Webhook.objects.filter(enabled=True)))
+        _cached = cached
+    return cached[1]
+
+
+def forget_cache() -> None:
+    """Drop the cached webhooks (tests)."""
+    global _cached
+    _cached = None
 
 
 def fire_record_event(collection: Collection, action: str, record: dict[str, Any]) -> list[str]:
