@@ -54,6 +54,7 @@ PROCESS_ID_LENGTH = 8
 _FRAME = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 RESCAN_WINDOW_NS = 1_000_000_000
+LIVE_SUFFIX = ".live"
 
 
 def random_id(length: int) -> str:
@@ -101,7 +102,7 @@ class Publisher:
     def __init__(self) -> None:
         self.process_id = random_id(PROCESS_ID_LENGTH)
         self.local_sink: Sink | None = None  # set by the hub of a serving process
-        self.queue: queue.Queue[tuple[float, str | None, bytes]] = queue.Queue(QUEUE_LIMIT)
+        self.queue: queue.Queue[tuple[float, str | None, bytes, bool]] = queue.Queue(QUEUE_LIMIT)
         self.transport: Transport = (
             RedisTransport() if settings.BAAS_REDIS_URL else SocketTransport()
         )
@@ -116,8 +117,11 @@ class Publisher:
             sink(message)
             if to is not None:
                 return
+        live_only = message.get("k") == "record"  # only a process with clients uses one
+        if live_only and not self.transport.may_have_clients(self.process_id):
+            return
         try:
-            self.queue.put_nowait((time.monotonic(), to, encode(message)))
+            self.queue.put_nowait((time.monotonic(), to, encode(message), live_only))
         except queue.Full:
             self.dropped += 1
             if self.dropped % 1000 == 1:
@@ -139,12 +143,12 @@ class Publisher:
     def _run(self) -> None:
         failures = 0
         while True:
-            stamp, to, payload = self.queue.get()
+            stamp, to, payload, live_only = self.queue.get()
             while True:
                 if time.monotonic() - stamp > STALE_AFTER:
                     break
                 try:
-                    self.transport.send(to, payload, self.process_id)
+                    self.transport.send(to, payload, self.process_id, live_only)
                     failures = 0
                     break
                 except Exception as exc:
@@ -162,8 +166,12 @@ class Publisher:
 
 
 class Transport(Protocol):
-    def send(self, to: str | None, payload: bytes, process_id: str) -> None:
-        """From the publisher thread; raises when the bus is unavailable (it retries)."""
+    def send(self, to: str | None, payload: bytes, process_id: str, live_only: bool) -> None:
+        """From the publisher thread; raises when the bus is unavailable (it retries).
+        ``live_only``: the processes holding realtime clients are enough."""
+
+    def may_have_clients(self, process_id: str) -> bool:
+        """Whether another process may hold a realtime client (False only when known)."""
 
     def send_now(self, to: str, payload: bytes) -> int:
         """Send to one process from the calling thread; how many processes got it."""
@@ -174,7 +182,7 @@ class RedisTransport:
         self.client: Any = None
         self.prefix = namespace()
 
-    def send(self, to: str | None, payload: bytes, process_id: str) -> None:
+    def send(self, to: str | None, payload: bytes, process_id: str, live_only: bool) -> None:
         import redis
 
         if self.client is None:
@@ -189,6 +197,9 @@ class RedisTransport:
             self.client = None
             raise
 
+    def may_have_clients(self, process_id: str) -> bool:
+        return True  # who holds clients is not known here: every process gets every event
+
     def send_now(self, to: str, payload: bytes) -> int:
         import redis
 
@@ -202,37 +213,56 @@ class RedisTransport:
 
 
 class SocketTransport:
-    """Embedded mode: a framed stream to each serving process's Unix socket."""
+    """Embedded mode: a framed stream to each serving process's Unix socket.
+
+    A serving process that holds realtime clients also keeps a ``<processId>.live``
+    file next to its socket (``mark_live``): record events, which only clients use,
+    go to those processes alone, and are not even queued when there are none (a
+    write with no subscriber anywhere wakes no thread and sends nothing). The marker
+    is made before the first client is told its id, so before any subscription it
+    makes; the writer sees it through the directory's mtime, as it sees sockets."""
 
     def __init__(self) -> None:
         self.directory = socket_dir()
         self.connections: dict[str, socket.socket] = {}
-        # the directory's listing, kept while its mtime (any socket added or removed)
-        # stays the same: a stat per message instead of a scan of the directory
-        self._listed: tuple[int, list[str]] | None = None
+        # the directory's listing (sockets, live markers), kept while its mtime stays
+        # the same: a stat per message instead of a scan of the directory
+        self._listed: tuple[int, list[str], set[str]] | None = None
 
-    def send(self, to: str | None, payload: bytes, process_id: str) -> None:
+    def send(
+        self, to: str | None, payload: bytes, process_id: str, live_only: bool = False
+    ) -> None:
         frame = _FRAME.pack(len(payload)) + payload
-        for name in self._targets(to, process_id):
+        for name in self._targets(to, process_id, live_only):
             self._send_one(name, frame)
 
-    def _targets(self, to: str | None, process_id: str) -> list[str]:
+    def may_have_clients(self, process_id: str) -> bool:
+        return bool(self._targets(None, process_id, True))
+
+    def _targets(self, to: str | None, process_id: str, live_only: bool = False) -> list[str]:
         if to is not None:
             return [to]
         try:
             stamp = os.stat(self.directory).st_mtime_ns
             listed = self._listed
             if listed is None or listed[0] != stamp:
-                names = [
-                    p.name[:-5] for p in os.scandir(self.directory) if p.name.endswith(".sock")
-                ]
-                listed = (stamp, names)
+                names, live = [], set()
+                for entry in os.scandir(self.directory):
+                    if entry.name.endswith(".sock"):
+                        names.append(entry.name[:-5])
+                    elif entry.name.endswith(LIVE_SUFFIX):
+                        live.add(entry.name[: -len(LIVE_SUFFIX)])
+                listed = (stamp, names, live)
                 # mtimes are coarse (a few ms): a socket made in the same tick as the
                 # last change leaves it as it was, so a change that recent is not kept
                 self._listed = listed if time.time_ns() - stamp > RESCAN_WINDOW_NS else None
         except FileNotFoundError:
             return []
-        return [name for name in listed[1] if name != process_id]  # its own go straight to its hub
+        return [  # its own messages go straight to its hub
+            name
+            for name in listed[1]
+            if name != process_id and (not live_only or name in listed[2])
+        ]
 
     def _send_one(self, name: str, frame: bytes) -> None:
         for _attempt in range(2):
@@ -271,6 +301,8 @@ class SocketTransport:
             if exc.errno == errno.ECONNREFUSED:  # its process is gone
                 with contextlib.suppress(OSError):
                     path.unlink()
+                with contextlib.suppress(OSError):
+                    (self.directory / f"{name}{LIVE_SUFFIX}").unlink()
             return None
         self.connections[name] = conn
         return conn
@@ -297,6 +329,22 @@ def publish(message: Message, to: str | None = None) -> None:
         publisher().publish(message, to)
     except Exception:
         log.exception("realtime publish failed")
+
+
+def mark_live(process_id: str, live: bool) -> None:
+    """Embedded mode: say whether this process holds realtime clients (``SocketTransport``);
+    with Redis every process gets every event, and there is nothing to say."""
+    if settings.BAAS_REDIS_URL:
+        return
+    marker = socket_dir() / f"{process_id}{LIVE_SUFFIX}"
+    try:
+        if live:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        else:
+            marker.unlink(missing_ok=True)
+    except OSError:
+        log.warning("realtime: could not %s %s", "make" if live else "remove", marker)
 
 
 def send_now(message: Message, to: str) -> int:

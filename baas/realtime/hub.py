@@ -84,6 +84,7 @@ class Hub:
     async def stop(self) -> None:
         self.presence.goodbye()
         self.publisher.local_sink = None
+        bus.mark_live(self.process_id, False)
         for client in list(self.clients.values()):
             client.close()
         for task in self.tasks:
@@ -116,7 +117,10 @@ class Hub:
                 return
 
     def receive(self, message: bus.Message) -> None:
-        """Any thread: queue a bus message for the loop."""
+        """Any thread: queue a bus message for the loop. A record event is dropped at
+        once while this process holds no client (nobody here could be sent it)."""
+        if message.get("k") == "record" and not self.clients and not self.by_auth:
+            return
         if threading.get_ident() == self.loop_thread:
             self.inbox.put_nowait(message)
         elif self.loop is not None and not self.loop.is_closed():
@@ -140,12 +144,15 @@ class Hub:
         return self.process_id + bus.random_id(CLIENT_ID_LENGTH - bus.PROCESS_ID_LENGTH)
 
     def add(self, client: Client) -> None:
+        if not self.clients:  # before the client learns its id, so before it subscribes
+            bus.mark_live(self.process_id, True)
         self.clients[client.id] = client
 
     def remove(self, client: Client) -> None:
         client.close()
         self.presence.leave_all(client)
-        self.clients.pop(client.id, None)
+        if self.clients.pop(client.id, None) is not None and not self.clients:
+            bus.mark_live(self.process_id, False)
         self._unindex(client)
         identity = client.auth_identity
         if identity is not None:
