@@ -36,6 +36,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Pick = Callable[[Scope], "WSGIApp | None"]
 
 SPOOL_MAX_MEMORY = 4 * 1024 * 1024
 FILE_CHUNK_SIZE = 256 * 1024
@@ -82,8 +83,11 @@ class WSGIResult:
 class WSGIBridge:
     """``async def app(scope, receive, send)`` serving HTTP through a WSGI app."""
 
-    def __init__(self, wsgi_app: WSGIApp, threads: int = DEFAULT_THREADS):
+    def __init__(self, wsgi_app: WSGIApp, threads: int = DEFAULT_THREADS, pick: Pick | None = None):
+        """``pick(scope)`` may name another WSGI app for a request (``baas.server``'s
+        fast path); ``None`` from it, or no ``pick``, means ``wsgi_app``."""
         self.wsgi_app = wsgi_app
+        self.pick = pick
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="baas-wsgi")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,8 +98,9 @@ class WSGIBridge:
             return
         loop = asyncio.get_running_loop()
         try:
+            app = (self.pick(scope) if self.pick is not None else None) or self.wsgi_app
             environ = build_environ(scope, body)
-            result = await loop.run_in_executor(self.pool, self._run, environ)
+            result = await loop.run_in_executor(self.pool, self._run, environ, app)
         except Exception:
             body.close()
             log.exception("WSGI application failed")
@@ -109,7 +114,7 @@ class WSGIBridge:
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run(self, environ: dict[str, Any]) -> WSGIResult:
+    def _run(self, environ: dict[str, Any], app: WSGIApp | None = None) -> WSGIResult:
         """In a pool thread: call the app, buffer its answer unless it streams."""
         result = WSGIResult()
         written: list[bytes] = []  # PEP 3333's legacy write(): sent before the iterable
@@ -126,7 +131,7 @@ class WSGIBridge:
             ]
             return written.append
 
-        iterable = self.wsgi_app(environ, start_response)
+        iterable = (app or self.wsgi_app)(environ, start_response)
         if getattr(iterable, "streaming", not isinstance(iterable, list | tuple)):
             stream = iter(iterable)
             if not started:  # PEP 3333 lets a generator call start_response on its first step

@@ -87,6 +87,8 @@ class Config:
     # baas.webhooks delivery policy and baas.push credentials.
     webhooks: WebhookConfig = WebhookConfig()
     push: PushConfig = PushConfig()
+    # GET one record past Django's URL resolver and no-op middlewares (baas.collections.api.fast).
+    fast_path: bool = True
 
     @property
     def production(self) -> bool:
@@ -293,4 +295,5 @@ def load() -> Config:
         log_format=log_format,
         webhooks=_read_webhooks(env),
         push=_read_push(env),
+        fast_path=env.bool("BAAS_FAST_PATH", default=True),
     )

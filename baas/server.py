@@ -1,7 +1,9 @@
 """One origin, two engines (DESIGN §8): the ASGI application ``baas serve`` runs.
 
 A thin path router under granian: the realtime paths go to native async handlers,
-everything else to Django's WSGI app through the buffered bridge (``baas.bridge``).
+everything else to Django's WSGI app through the buffered bridge (``baas.bridge``);
+a GET of one record to a shorter Django handler through the same bridge
+(``baas.collections.api.fast``, off with ``BAAS_FAST_PATH=0``).
 
 The realtime side is a hook: if ``baas.realtime.asgi`` exists, its ``application``
 (``async def application(scope, receive, send)``) gets every ``http`` and
@@ -20,7 +22,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from baas.bridge import Receive, Scope, Send, WSGIBridge
+from baas.bridge import Receive, Scope, Send, WSGIApp, WSGIBridge
 
 log = logging.getLogger("baas.server")
 
@@ -54,6 +56,13 @@ class Router:
         self.http: WSGIBridge | None = None
         self.realtime: ASGIApp = realtime_not_found
         self.realtime_module: Any = None
+        self.fast: WSGIApp | None = None
+
+    def pick(self, scope: Scope) -> WSGIApp | None:
+        """The record fast path (``baas.collections.api.fast``) for the requests it may answer."""
+        from baas.collections.api.fast import wanted
+
+        return self.fast if self.fast is not None and wanted(scope) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -80,7 +89,9 @@ class Router:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baas.settings")
         from django.core.wsgi import get_wsgi_application
 
-        self.http = WSGIBridge(get_wsgi_application(), threads=WSGI_THREADS)
+        django_app = get_wsgi_application()
+        self.fast = _fast_path(django_app)
+        self.http = WSGIBridge(django_app, threads=WSGI_THREADS, pick=self.pick)
         self.realtime_module = _import_optional(self.realtime_module_name)
         if self.realtime_module is not None:
             self.realtime = self.realtime_module.application
@@ -109,6 +120,12 @@ class Router:
             return False
         await send({"type": f"lifespan.{step}.complete"})
         return True
+
+
+def _fast_path(django_app: WSGIApp) -> WSGIApp | None:
+    from baas.collections.api import fast
+
+    return fast.RecordFastPath(django_app) if fast.enabled() else None
 
 
 def _import_optional(name: str) -> Any:
