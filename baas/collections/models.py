@@ -110,9 +110,17 @@ class _Snapshot:
 _snapshot: _Snapshot | None = None
 
 
-def _in_own_transaction() -> bool:
-    from django.db import connection
+def _connection() -> Any:
+    """This thread's default connection, taken once per lookup (each ``connection.x``
+    goes through Django's connection proxy and a thread-local)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
 
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _in_own_transaction(connection: Any = None) -> bool:
+    if connection is None:
+        connection = _connection()
     # TestCase's own atomic blocks (the test's outer transaction) do not count.
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
@@ -131,10 +139,10 @@ def _copy(entry: tuple[Collection, bytes]) -> Collection:
     return copy
 
 
-def _current() -> _Snapshot:
+def _current(connection: Any = None) -> _Snapshot:
     global _snapshot
-    from django.db import connection
-
+    if connection is None:
+        connection = _connection()
     with connection.cursor() as cursor:
         cursor.execute(_TOKEN_SQL)
         row = cursor.fetchone()
@@ -148,20 +156,22 @@ def _current() -> _Snapshot:
 
 def lookup(id_or_name: str) -> Collection | None:
     """The collection with this id, else this name (any case), or None."""
-    if _in_own_transaction():
+    connection = _connection()
+    if _in_own_transaction(connection):
         from django.db.models import Q
 
         return Collection.objects.filter(Q(id=id_or_name) | Q(name__iexact=id_or_name)).first()
-    snapshot = _current()
+    snapshot = _current(connection)
     found = snapshot.by_id.get(id_or_name) or snapshot.by_name.get(id_or_name.lower())
     return _copy(found) if found is not None else None
 
 
 def lookup_id(collection_id: str) -> Collection | None:
     """The collection with exactly this id, or None."""
-    if _in_own_transaction():
+    connection = _connection()
+    if _in_own_transaction(connection):
         return Collection.objects.filter(id=collection_id).first()
-    found = _current().by_id.get(collection_id)
+    found = _current(connection).by_id.get(collection_id)
     return _copy(found) if found is not None else None
 
 

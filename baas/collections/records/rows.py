@@ -55,9 +55,21 @@ _plans: dict[tuple[Any, ...], _Plan] = {}
 _PLANS_MAX = 512
 
 
+_vendor: str | None = None
+
+
+def _vendor_name() -> str:
+    """The default database's vendor, read once (``connection.vendor`` goes through the
+    connection proxy and a thread-local on every read; it is the same in every thread)."""
+    global _vendor
+    if _vendor is None:
+        _vendor = connection.vendor
+    return _vendor
+
+
 def _plan(collection: Collection, alias: str = "t") -> _Plan:
     key = (
-        connection.vendor,
+        _vendor_name(),
         alias,
         collection.id,
         *[
@@ -156,7 +168,7 @@ def _fetch(
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         args += [limit, offset]
-    if lock and connection.vendor == "postgresql":
+    if lock and _vendor_name() == "postgresql":
         sql += " FOR UPDATE"
     fields = collection.fields
     with connection.cursor() as cursor:
