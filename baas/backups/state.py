@@ -112,22 +112,31 @@ _cache: tuple[tuple[int, int, int], RestoreState] | None = None
 _process_generation: str | None = None
 
 
-def _state_path() -> Path:
-    return configured_dir() / STATE_NAME  # read on every request: no mkdir here
+_state_paths: dict[tuple[Any, Any], str] = {}
+
+
+def _state_path() -> str:
+    """Read on every request: no mkdir here, and the path is built once per setting."""
+    key = (getattr(settings, "BAAS_BACKUPS_DIR", None), settings.BAAS_DATA_DIR)
+    path = _state_paths.get(key)
+    if path is None:
+        path = _state_paths[key] = str(configured_dir() / STATE_NAME)
+    return path
 
 
 def read_state() -> RestoreState:
     """The current state; re-read only when the file changed (one ``stat`` per call)."""
     global _cache
+    path = _state_path()
     try:
-        stat = _state_path().stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return RestoreState()
     signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
     if _cache is not None and _cache[0] == signature:
         return _cache[1]
     try:
-        data: dict[str, Any] = json.loads(_state_path().read_text())
+        data: dict[str, Any] = json.loads(Path(path).read_text())
         state = RestoreState(
             generation=str(data.get("generation", "")),
             status=str(data.get("status", DONE)),
