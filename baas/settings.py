@@ -26,8 +26,6 @@ BAAS_REDIS_URL = CONFIG.redis_url
 BAAS_WEBHOOKS = CONFIG.webhooks  # baas.webhooks delivery policy
 BAAS_PUSH = CONFIG.push  # baas.push credentials (FCM, APNs)
 BAAS_HOOKS_DIR = CONFIG.hooks_dir
-# GET one record without Django's URL resolver and no-op middlewares (baas.collections.api.fast)
-BAAS_FAST_PATH = CONFIG.fast_path
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -71,11 +69,12 @@ MIDDLEWARE = [
     "baas.api.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "baas.api.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # sessions, messages: skipped on the records API, files and health (api.middleware)
+    "baas.api.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "baas.auth.middleware.AuthMiddleware",
     "baas.hooks.middleware.HooksMiddleware",  # after auth: hooks see the caller
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "baas.api.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",  # allauth's apps refuse to load without it
 ]
 

@@ -2,9 +2,17 @@ from django.urls import include, path, re_path
 
 from baas.api.health import health
 from baas.api.views import allow_methods, not_found
+from baas.collections.api import records
 
 urlpatterns = [
     path("api/health", allow_methods("GET", "HEAD")(health)),
+    # The records routes first (also in collections.api.urls; no other route matches
+    # these paths): Django's resolver tries the patterns in order, ~35 before these.
+    path("api/collections/<str:collection>/records", records.RecordListView.as_view()),
+    path(
+        "api/collections/<str:collection>/records/<str:record_id>",
+        records.RecordDetailView.as_view(),
+    ),
     path("api/", include("baas.auth.api.urls")),
     path("api/", include("baas.collections.api.urls")),
     path("api/", include("baas.storage.api.urls")),
