@@ -15,12 +15,20 @@ from baas.collections.api.views import find_collection
 from baas.collections.models import Collection
 from baas.collections.records import RecordService
 from baas.collections.records.payload import from_request
-from baas.collections.records.serialize import serialize
+from baas.collections.records.serialize import serialize, visible_fields
 from baas.collections.records.service import Call
+
+_UNPREFIXED = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
 
 
 def call_of(view: ApiView, request: Request) -> Call:
-    headers = {k.lower().replace("-", "_"): v for k, v in request.headers.items()}
+    # ``request.headers`` with its names lowercased and dashes as underscores, read
+    # straight from the WSGI environ (HTTP_X_NAME -> x_name, and the two unprefixed ones)
+    headers = {
+        (key[5:] if key.startswith("HTTP_") else key).lower(): value
+        for key, value in request.META.items()
+        if (key.startswith("HTTP_") and len(key) > 5) or key in _UNPREFIXED
+    }
     return Call(
         viewer=view.auth(request),
         method=request.method or "GET",
@@ -35,7 +43,8 @@ def render(
     """Rows as the caller may see them, with ``?expand=`` and ``?fields=`` applied."""
     from baas.collections.records.expand import expand_rows
 
-    items = [serialize(collection, row, call.viewer) for row in rows]
+    visible = visible_fields(collection, call.viewer)
+    items = [serialize(collection, row, call.viewer, visible=visible) for row in rows]
     if query.get("expand"):
         expand_rows(collection, rows, items, query["expand"], call)
     if query.get("fields"):

@@ -22,26 +22,37 @@ def can_see_email(
     )
 
 
+def visible_fields(collection: Collection, viewer: AuthContext) -> list[tuple[str, bool]]:
+    """The fields this viewer is shown, in order, each with whether it is a password
+    (write-only: always shown as ""). The same for every row of one answer."""
+    superuser = viewer.is_superuser
+    is_auth = collection.is_auth
+    return [
+        (field["name"], field["type"] == "password")
+        for field in collection.fields
+        if not (is_auth and field["name"] in ALWAYS_HIDDEN)
+        and not (field.get("hidden") and not superuser)
+    ]
+
+
 def serialize(
     collection: Collection,
     row: dict[str, Any],
     viewer: AuthContext,
     *,
     show_email: bool | None = None,
+    visible: list[tuple[str, bool]] | None = None,
 ) -> dict[str, Any]:
+    """``visible``: ``visible_fields(collection, viewer)``, when the caller has it."""
     out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
-    superuser = viewer.is_superuser
-    for field in collection.fields:
-        name = field["name"]
-        if collection.is_auth and name in ALWAYS_HIDDEN:
-            continue
-        if field.get("hidden") and not superuser:
-            continue
-        # wire-api §1.2: a password field is write-only and always shows ""
-        out[name] = "" if field["type"] == "password" else row.get(name)
+    # wire-api §1.2: a password field is write-only and always shows ""
+    for name, is_password in visible_fields(collection, viewer) if visible is None else visible:
+        out[name] = "" if is_password else row.get(name)
     if collection.is_auth and "email" in out:
-        visible = show_email if show_email is not None else can_see_email(collection, row, viewer)
-        if not visible:
+        visible_email = (
+            show_email if show_email is not None else can_see_email(collection, row, viewer)
+        )
+        if not visible_email:
             del out["email"]
     if "expand" in row:
         out["expand"] = row["expand"]
