@@ -101,14 +101,25 @@ class HookFiles:
 
 _files: dict[Path, HookFiles] = {}
 _files_lock = threading.Lock()
+# The settings values the last ``files()`` answered from, and its answer. Every write asks
+# several times; the same objects (settings are read, not rebuilt) skip building a Path.
+# Holding them keeps their ids from being reused; a changed setting is another object.
+_last: tuple[object, object, HookFiles] | None = None
 
 
 def files() -> HookFiles:
+    global _last
+    configured = getattr(settings, "BAAS_HOOKS_DIR", None)
+    data_dir = None if configured else settings.BAAS_DATA_DIR
+    last = _last
+    if last is not None and last[0] is configured and last[1] is data_dir:
+        return last[2]
     directory = hooks_dir()
     found = _files.get(directory)
     if found is None:
         with _files_lock:
             found = _files.setdefault(directory, HookFiles(directory))
+    _last = (configured, data_dir, found)
     return found
 
 
