@@ -87,7 +87,7 @@ class Config:
     # baas.webhooks delivery policy and baas.push credentials.
     webhooks: WebhookConfig = WebhookConfig()
     push: PushConfig = PushConfig()
-    # GET one record past Django's URL resolver and no-op middlewares (baas.collections.api.fast).
+    # GET records past Django's URL resolver and no-op middlewares (baas.collections.api.fast).
     fast_path: bool = True
 
     @property

@@ -2,7 +2,7 @@
 
 A thin path router under granian: the realtime paths go to native async handlers,
 everything else to Django's WSGI app through the buffered bridge (``baas.bridge``);
-a GET of one record to a shorter Django handler through the same bridge
+a GET of records (list, one) to a shorter Django handler through the same bridge
 (``baas.collections.api.fast``, off with ``BAAS_FAST_PATH=0``).
 
 The realtime side is a hook: if ``baas.realtime.asgi`` exists, its ``application``
@@ -59,7 +59,7 @@ class Router:
         self.fast: WSGIApp | None = None
 
     def pick(self, scope: Scope) -> WSGIApp | None:
-        """The record fast path (``baas.collections.api.fast``) for the requests it may answer."""
+        """The records fast path (``baas.collections.api.fast``) for the requests it may answer."""
         from baas.collections.api.fast import wanted
 
         return self.fast if self.fast is not None and wanted(scope) else None

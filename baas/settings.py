@@ -26,6 +26,8 @@ BAAS_REDIS_URL = CONFIG.redis_url
 BAAS_WEBHOOKS = CONFIG.webhooks  # baas.webhooks delivery policy
 BAAS_PUSH = CONFIG.push  # baas.push credentials (FCM, APNs)
 BAAS_HOOKS_DIR = CONFIG.hooks_dir
+# GET records without Django's URL resolver and no-op middlewares (baas.collections.api.fast)
+BAAS_FAST_PATH = CONFIG.fast_path
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

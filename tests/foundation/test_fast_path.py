@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 import pytest
+from django.urls import resolve
 
 from baas.bridge import build_environ
 from baas.collections.api import fast
@@ -197,19 +198,55 @@ def test_the_fast_path_answers_as_django_does(world):
     assert sent[0]["status"] == 200
 
 
+LIST = "/api/collections/posts/records"
+LIST_CASES = [
+    # (who, path, query, status)
+    ("guest", LIST, b"", 200),
+    ("owner", LIST, b"", 200),
+    ("other", LIST, b"sort=-title&perPage=1&page=2", 200),
+    ("superuser", LIST, b"filter=published%3Dfalse&skipTotal=1", 200),
+    ("owner", LIST, b"filter=title~'Mi'&expand=author&fields=id,title,expand", 200),
+    ("guest", LIST, b"filter=nosuchfield%3D1", 400),
+    ("guest", LIST, b"perPage=x", 400),
+    ("guest", LIST, b"skipTotal=maybe", 400),
+    ("guest", LIST, b"search=Hi", 400),  # no searchable fields
+    ("key-posts", LIST, b"", 200),
+    ("key-users", LIST, b"", 403),
+    ("forged", LIST, b"", 200),
+    ("guest", "/api/collections/nosuch/records", b"", 404),
+    ("guest", "/api/collections/titles/records", b"", 403),  # no listRule: superusers only
+    ("superuser", "/api/collections/titles/records", b"", 200),
+    ("owner", "/api/collections/users/records", b"", 200),
+    ("superuser", "/api/collections/users/records", b"sort=email", 200),
+]
+
+
+def test_lists_too(world):
+    app = make_router()
+    for who, path, query, status in LIST_CASES:
+        sent, taken = both(app, path, query, auth(world["tokens"][who]))
+        assert (sent[0]["status"], taken) == (status, 1), (who, path, query, sent)
+
+
 def test_other_requests_go_through_django(world):
     app = make_router()
     quick = app.fast
     assert isinstance(quick, fast.RecordFastPath)
     for method, path, query in (
         ("GET", "/api/collections/posts/records/pubaaaaaaaaaaaa/", b""),  # Django's 404
-        ("GET", "/api/collections/posts/records", b""),
+        ("GET", "/api/collections/posts/records/", b""),
+        ("GET", "/api/collections/posts/records", b"format=json"),
+        ("POST", "/api/collections/posts/records", b""),
         ("GET", "/api/collections/posts/records/pubaaaaaaaaaaaa", b"filter=x"),
         ("HEAD", "/api/collections/posts/records/pubaaaaaaaaaaaa", b""),
         ("DELETE", "/api/collections/posts/records/pubaaaaaaaaaaaa", b""),
     ):
         assert app.pick(http_scope(method, path, query)) is None, (method, path, query)
     assert app.pick(http_scope("GET", CASES[0][1], b"fields=id&expand=author")) is quick
+    assert app.pick(http_scope("GET", LIST, b"page=2&perPage=5&filter=a%3D1&sort=-b")) is quick
+    # the routes it takes are the views Django's URL conf names for those paths
+    for path, name in ((LIST, "RecordListView"), (CASES[0][1], "RecordDetailView")):
+        assert resolve(path).func.view_class.__name__ == name
     sent, taken = both(app, CASES[0][1] + "/")
     assert (sent[0]["status"], taken) == (404, 0)
     # other Accept values: DRF's content negotiation decides (here: 406)

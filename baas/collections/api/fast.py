@@ -1,25 +1,27 @@
-"""A shorter way through Django for ``GET /api/collections/{c}/records/{id}`` (DESIGN §8).
+"""A shorter way through Django for reading records: ``GET /api/collections/{c}/records``
+and ``GET /api/collections/{c}/records/{id}`` (DESIGN §8).
 
 The bench's "view by id" spent more of its time in Django's fixed request cost
 than in the record service: URL resolution, DRF's dispatch and four middlewares that
 do nothing for a JSON API read (WhiteNoise, sessions, messages, allauth; none is
-touched on this route). ``RecordFastPath`` is a second WSGI handler, a
+touched on these routes). ``RecordFastPath`` is a second WSGI handler, a
 ``WSGIHandler`` like Django's own, so the signals (``request_started``/
 ``request_finished``: connection housekeeping, ``CONN_MAX_AGE``), the request object,
 the error conversion of every layer and the response are Django's. Its middleware
 chain is ``settings.MIDDLEWARE`` without those four, in the same order (restore
 guard, request log, security headers, CORS, ``CommonMiddleware``'s host check and
 Content-Length, auth incl. API keys and ``superuserIPs``, hooks' request context),
-and its view is ``RecordDetailView.get`` itself, called without the URL resolver and
-DRF's dispatch (``_view``): the record service, the rendering and DRF's exception
-handling are unchanged.
+and its views are ``RecordListView.get`` and ``RecordDetailView.get`` themselves,
+called without the URL resolver and DRF's dispatch (``_view``): the record service,
+the rendering and DRF's exception handling are unchanged.
 
-Taken only when it answers exactly as the full stack: a GET whose path is the record
-route (no trailing slash: ``APPEND_SLASH`` is off, so that one is a 404 from Django),
-no query keys but ``fields`` and ``expand``, an ``Accept`` DRF answers with JSON
-without negotiating, no script prefix, and no hook handler or hook route registered
-(checked per request; otherwise the full app answers). ``BAAS_FAST_PATH=0`` turns it
-off; a ``MIDDLEWARE`` setting with a middleware it does not know turns it off too.
+Taken only when it answers exactly as the full stack: a GET whose path is one of the
+two routes (no trailing slash: ``APPEND_SLASH`` is off, so that one is a 404 from
+Django), no query keys but those the route's view reads, an ``Accept`` DRF answers
+with JSON without negotiating, no script prefix, and no hook handler or hook route
+registered (checked per request; otherwise the full app answers).
+``BAAS_FAST_PATH=0`` turns it off; a ``MIDDLEWARE`` setting with a middleware it does
+not know turns it off too.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.module_loading import import_string
 
+LIST_PATH = re.compile(r"/api/collections/(?P<collection>[^/]+)/records")
 RECORD_PATH = re.compile(r"/api/collections/(?P<collection>[^/]+)/records/(?P<record_id>[^/]+)")
-QUERY_KEYS = frozenset({"fields", "expand"})
+RECORD_KEYS = frozenset({"fields", "expand"})
+LIST_KEYS = RECORD_KEYS | {"page", "perPage", "sort", "filter", "skipTotal", "search"}
+# path pattern, the query keys its view reads, the view (baas.collections.api.records)
+ROUTES = (
+    (RECORD_PATH, RECORD_KEYS, "RecordDetailView"),
+    (LIST_PATH, LIST_KEYS, "RecordListView"),
+)
 ACCEPTED = frozenset({b"", b"*/*", b"application/json"})  # DRF picks the JSON renderer
 
 # What runs, in settings.MIDDLEWARE's order, and what is left out (no effect on this
@@ -69,11 +78,10 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def wanted(scope: MutableMapping[str, Any]) -> bool:
     """Whether an ASGI request may take the fast path (cheap: runs on the event loop)."""
-    if (
-        scope["method"] != "GET"
-        or scope.get("root_path")
-        or RECORD_PATH.fullmatch(scope["path"]) is None
-    ):
+    if scope["method"] != "GET" or scope.get("root_path"):
+        return False
+    allowed = route_keys(scope["path"])
+    if allowed is None:
         return False
     for name, value in scope.get("headers", ()):
         if name.lower() == b"accept" and value.strip() not in ACCEPTED:
@@ -85,7 +93,14 @@ def wanted(scope: MutableMapping[str, Any]) -> bool:
         keys = {key for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
     except ValueError:
         return False
-    return keys <= QUERY_KEYS
+    return keys <= allowed
+
+
+def route_keys(path: str) -> frozenset[str] | None:
+    for pattern, keys, _ in ROUTES:
+        if pattern.fullmatch(path):
+            return keys
+    return None
 
 
 def enabled() -> bool:
@@ -110,13 +125,16 @@ class RecordFastPath(WSGIHandler):
 
     def __init__(self, fallback: WSGIApp) -> None:
         from baas.api.renderers import OrjsonRenderer
-        from baas.collections.api.records import RecordDetailView
+        from baas.collections.api import records
 
         self.fallback = fallback
-        self.view_class = RecordDetailView
-        probe = RecordDetailView()
-        probe.setup(HttpRequest())  # as as_view() does: HEAD answers as GET
-        self.allow = ", ".join(probe.allowed_methods)  # DRF's default_response_headers
+        self.views: list[tuple[re.Pattern[str], type[Any], str]] = []
+        for pattern, _, name in ROUTES:
+            view_class = getattr(records, name)
+            probe = view_class()
+            probe.setup(HttpRequest())  # as as_view() does: HEAD answers as GET
+            allow = ", ".join(probe.allowed_methods)  # DRF's default_response_headers
+            self.views.append((pattern, view_class, allow))
         self.renderer = OrjsonRenderer()
         self.taken = 0  # requests answered here (tests check the path was used)
         super().__init__()
@@ -141,17 +159,23 @@ class RecordFastPath(WSGIHandler):
         self.taken += 1
         return super().__call__(environ, start_response)
 
+    def route(self, path: str) -> tuple[re.Match[str], type[Any], str]:
+        for pattern, view_class, allow in self.views:
+            found = pattern.fullmatch(path)
+            if found is not None:
+                return found, view_class, allow
+        raise AssertionError(path)  # wanted() matched one of them
+
     def _view(self, request: HttpRequest) -> HttpResponseBase:
-        """``RecordDetailView.get`` as DRF's ``dispatch`` calls it, without what does
+        """The route's view's ``get`` as DRF's ``dispatch`` calls it, without what does
         nothing here: no parsers (a GET), authenticators, permissions or throttles
         (none configured), one renderer (``wanted`` left other ``Accept`` values to
         Django). Errors go through the view's ``handle_exception``, like DRF's."""
         from rest_framework.request import Request
 
-        found = RECORD_PATH.fullmatch(request.path_info)
-        assert found is not None  # wanted() matched the same path
+        found, view_class, allow = self.route(request.path_info)
         kwargs = found.groupdict()
-        view = self.view_class()
+        view = view_class()
         view.setup(request, **kwargs)
         view.request = drf_request = Request(request)
         view.format_kwarg = None
@@ -164,5 +188,5 @@ class RecordFastPath(WSGIHandler):
             )
         except Exception as exc:
             response = view.handle_exception(exc)
-        response["Allow"] = self.allow
+        response["Allow"] = allow
         return response
