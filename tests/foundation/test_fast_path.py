@@ -277,7 +277,13 @@ def test_a_registered_hook_or_a_restore_is_answered_as_by_django(world, monkeypa
     assert dict(sent[0]["headers"])[b"retry-after"] == b"2"
 
 
-def test_the_switch_and_an_unknown_middleware_turn_it_off(settings):
+def test_the_switch_and_an_unknown_middleware_turn_it_off(settings, monkeypatch, tmp_path):
+    from baas import config
+
+    assert settings.BAAS_FAST_PATH is True  # settings.py carries baas.config's value
+    monkeypatch.setenv("BAAS_FAST_PATH", "0")
+    monkeypatch.setenv("BAAS_DIR", str(tmp_path))  # load() may write a secret there
+    assert config.load().fast_path is False
     assert fast.enabled()
     settings.BAAS_FAST_PATH = False
     assert not fast.enabled()
