@@ -223,7 +223,7 @@ def _respond(
                 response[name] = headers[name]
         return response
     start, length, status = 0, stat.size, 200
-    wanted = parse_range(request.headers.get("Range", ""), stat.size)
+    wanted = parse_range(request.META.get("HTTP_RANGE", ""), stat.size)
     if wanted == "unsatisfiable":
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{stat.size}"
@@ -265,8 +265,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
 
 
 def _not_modified(request: HttpRequest, stat: Stat) -> bool:
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if since is None or stat.modified is None or request.headers.get("Range"):
+    # META, not ``request.headers`` (which builds a dict of every header on first use).
+    header = request.META.get("HTTP_IF_MODIFIED_SINCE", "")
+    if not header:
+        return False
+    since = parse_http_date_safe(header)
+    if since is None or stat.modified is None or request.META.get("HTTP_RANGE"):
         return False
     return int(stat.modified.timestamp()) <= since
 
