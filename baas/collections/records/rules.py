@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import connection
 
 from baas.api.errors import BadRequest, Forbidden
 from baas.auth.context import AuthContext
@@ -141,6 +144,19 @@ def list_query(
     if filter_text is not None and filter_text != "" and not filter_text.strip():
         raise BadRequest()
     check_key_scope(collection, viewer, filter_text, sort_text)
+    cache_key = None
+    if rule is None and not filter_text and sort_text and _PLAIN_SORT.fullmatch(sort_text):
+        cache_key = (
+            connection.vendor,
+            collection.id,
+            collection.schema_version,
+            collection.updated,
+            bool(info.is_superuser),
+            sort_text,
+        )
+        cached = _sorts.get(cache_key)
+        if cached is not None:
+            return ListQuery("(1=1)", [], list(cached[0]), list(cached[1]))
     try:
         compiled = compile_list(
             collection, info, rule=rule, filter=filter_text or None, sort=sort_text or None
@@ -151,9 +167,23 @@ def list_query(
         if rule and compile_rule(collection, rule, info)[0] == DENY:
             return ListQuery(DENY, [], [], [])  # a stored rule that no longer compiles denies
         raise BadRequest() from None
+    if cache_key is not None and compiled.where == "(1=1)" and not compiled.where_params:
+        if len(_sorts) >= _SORTS_MAX:
+            _sorts.clear()
+        _sorts[cache_key] = (tuple(compiled.order_by), tuple(compiled.order_params))
     return ListQuery(
         compiled.where, compiled.where_params, compiled.order_by, compiled.order_params
     )
+
+
+# A list with no rule to apply (a public list rule, or a superuser) and no filter, sorted
+# by the collection's own fields (no relation path, no ``@`` macro): its ORDER BY depends
+# only on the collection's fields (keyed on its schema_version, bumped by every schema
+# change, and its save time), the database and whether hidden fields may be sorted on.
+# Compiled once per such key instead of on every request.
+_PLAIN_SORT = re.compile(r"\s*[-+]?\w+\s*(?:,\s*[-+]?\w+\s*)*")
+_sorts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+_SORTS_MAX = 512
 
 
 def check_key_scope(
