@@ -290,3 +290,25 @@ def test_the_switch_and_an_unknown_middleware_turn_it_off(settings, monkeypatch,
     settings.BAAS_FAST_PATH = True
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "some.other.Middleware"]
     assert not fast.enabled()
+
+
+def test_a_drf_policy_on_the_record_views_turns_it_off(monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    from baas.collections.api.records import RecordDetailView, RecordListView
+
+    assert fast.enabled()
+    for view in (RecordDetailView, RecordListView):
+        for attr, value in (
+            ("throttle_classes", [AnonRateThrottle]),
+            ("permission_classes", [object]),
+            ("authentication_classes", [object]),
+            ("renderer_classes", []),
+        ):
+            with monkeypatch.context() as patched:
+                patched.setattr(view, attr, value)
+                assert not fast.enabled(), (view, attr)
+        with monkeypatch.context() as patched:
+            patched.setattr(view, "initial", lambda self, request, *a, **k: None)
+            assert not fast.enabled(), view
+    assert fast.enabled()

@@ -110,7 +110,29 @@ def enabled() -> bool:
     if not getattr(settings, "BAAS_FAST_PATH", True):
         return False
     names = set(settings.MIDDLEWARE)
-    return names <= KEPT | SKIPPED and names >= KEPT
+    return names <= KEPT | SKIPPED and names >= KEPT and plain_views()
+
+
+def plain_views() -> bool:
+    """The route views have no DRF policy ``_view`` would skip: no authenticators,
+    permissions or throttles, one renderer (``OrjsonRenderer``), DRF's own ``initial``.
+    A view or a ``REST_FRAMEWORK`` setting that adds one turns the fast path off."""
+    from rest_framework.views import APIView
+
+    from baas.api.renderers import OrjsonRenderer
+    from baas.collections.api import records
+
+    for _, _, name in ROUTES:
+        view = getattr(records, name)
+        if (
+            list(view.authentication_classes)
+            or list(view.permission_classes)
+            or list(view.throttle_classes)
+            or list(view.renderer_classes) != [OrjsonRenderer]
+            or view.initial is not APIView.initial
+        ):
+            return False
+    return True
 
 
 def hooks_registered() -> bool:
