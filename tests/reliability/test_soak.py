@@ -59,6 +59,9 @@ SAMPLE_EVERY = 2.0
 RSS_GROWTH_BOUND = 40 * 1024 * 1024  # bytes over the second half, all processes together
 FD_SLACK = 30  # descriptors the server may open or close for its own reasons
 MAX_DB_CONNECTIONS = 40  # two workers: request threads, realtime checks, the scheduler
+# A request thread the pool starts late (under more load in the second half) opens its
+# connection then: one SQLite connection holds up to three handles (db, -wal, -shm).
+DB_CONNECTION_SLACK = 3
 
 Key = tuple[str, str, Any]  # (action, record id, n)
 
@@ -473,6 +476,7 @@ def test_soak_mixed_load_with_a_thousand_subscribers(tmp_path: Path) -> None:
     assert after.fds <= before.fds + FD_SLACK, f"descriptors not released: {summary}"
     connections = [s.db_connections for s in samples]
     assert max(connections) <= MAX_DB_CONNECTIONS, summary
-    assert max(s.db_connections for s in second_half) <= max(
-        s.db_connections for s in first_half
+    assert (
+        max(s.db_connections for s in second_half)
+        <= max(s.db_connections for s in first_half) + DB_CONNECTION_SLACK
     ), summary
