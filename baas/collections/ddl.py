@@ -29,6 +29,25 @@ def _sqlite_editor_class() -> type[BaseDatabaseSchemaEditor]:
     return InTransactionSqliteEditor
 
 
+def _postgresql_editor_class() -> type[BaseDatabaseSchemaEditor]:
+    from baas.collections.fields.autodate import AutodateColumn
+
+    base = connection.SchemaEditorClass
+
+    class PostgresEditor(base):  # type: ignore[misc, valid-type]
+        """An autodate column's default index is ``(column NULLS FIRST)``: the compiler
+        sorts ``ASC NULLS FIRST`` / ``DESC NULLS LAST`` (SQLite's order), which a plain
+        ``(column)`` index serves in neither direction on PostgreSQL. No
+        ``text_pattern_ops`` twin: nothing runs ``LIKE`` on it."""
+
+        def _field_indexes_sql(self, model, field):  # type: ignore[no-untyped-def]
+            if isinstance(field, AutodateColumn) and field.db_index:
+                return [self._create_index_sql(model, fields=[field], col_suffixes=["NULLS FIRST"])]
+            return super()._field_indexes_sql(model, field)
+
+    return PostgresEditor
+
+
 @contextmanager
 def schema_editor() -> Iterator[BaseDatabaseSchemaEditor]:
     """A schema editor for use inside the caller's ``transaction.atomic()``."""
@@ -42,7 +61,7 @@ def schema_editor() -> Iterator[BaseDatabaseSchemaEditor]:
             # Deferred foreign-key checks queued earlier in this transaction would
             # make ALTER TABLE fail ("pending trigger events"): run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        editor = connection.schema_editor(atomic=False)
+        editor = _postgresql_editor_class()(connection, atomic=False)
     with editor:
         yield editor
 

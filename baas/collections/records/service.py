@@ -181,7 +181,9 @@ class RecordService:
         if not collection.is_view and connection.vendor == "sqlite":
             return [f"{t}.{quote('_rowid_')}"]
         if created and created["type"] == "autodate":
-            direction = "DESC" if collection.is_view else "ASC"
+            # NULLS FIRST: the order of the column's default index (fields/autodate.py);
+            # the column is NOT NULL, so the rows come in the same order.
+            direction = "DESC" if collection.is_view else "ASC NULLS FIRST"
             return [f"{t}.{quote(naming.column_name(created))} {direction}", record_id]
         return [record_id]
 
