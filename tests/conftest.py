@@ -15,7 +15,6 @@ Fixtures here:
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -235,13 +234,7 @@ def baas_server() -> Iterator[services.LiveServer]:
     ``baas_server.cli(...)``, not through the ORM.
     """
     with (
-        tempfile.TemporaryDirectory(prefix="baas-live-") as tmp,
-        services.live_database() as database_url,
+        services.shared_data("baas-live-") as (data, env),
+        services.baas_server(data, env=env) as server,
     ):
-        env = services.baas_env(
-            DATABASE_URL=database_url,
-            REDIS_URL=os.environ.get("REDIS_URL"),
-            BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
-        )
-        with services.baas_server(Path(tmp) / "data", env=env) as server:
-            yield server
+        yield server

@@ -248,6 +248,19 @@ _live_databases = 0
 LIVE_DB_PREFIX = "baas_live_"
 
 
+@contextmanager
+def shared_data(prefix: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A data directory and the environment for one or more ``baas serve`` sharing it
+    (on PostgreSQL with a fresh database of their own; the test's Redis and secret)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, live_database() as url:
+        env = baas_env(
+            DATABASE_URL=url,
+            REDIS_URL=os.environ.get("REDIS_URL"),
+            BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
+        )
+        yield Path(tmp) / "data", env
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -3,9 +3,6 @@ change at once, in this process and in every other one, and hand out private cop
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,56 +64,47 @@ def test_inside_a_transaction_lookups_read_the_database() -> None:
 def test_rule_rename_and_delete_reach_other_workers() -> None:
     """Server A changes a collection; every worker of server B sees it on its next request."""
     with (
-        tempfile.TemporaryDirectory(prefix="baas-cache-") as tmp,
-        services.live_database() as url,
+        services.shared_data("baas-cache-") as (data, env),
+        services.baas_server(data, env=env) as a,
     ):
-        env = services.baas_env(
-            DATABASE_URL=url,
-            REDIS_URL=os.environ.get("REDIS_URL"),
-            BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
-        )
-        data = Path(tmp) / "data"
-        with services.baas_server(data, env=env) as a:
-            assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
-            with services.baas_server(data, env=env, workers=2) as b:
-                su = {
-                    "Authorization": requests.post(
-                        f"{a}/api/collections/_superusers/auth-with-password",
-                        json={"identity": "root@example.com", "password": "password123"},
-                        timeout=10,
-                    ).json()["token"]
-                }
-                created = requests.post(
-                    f"{a}/api/collections",
-                    json={"name": "live", "fields": [{"name": "a", "type": "text"}]},
-                    headers=su,
+        assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
+        with services.baas_server(data, env=env, workers=2) as b:
+            su = {
+                "Authorization": requests.post(
+                    f"{a}/api/collections/_superusers/auth-with-password",
+                    json={"identity": "root@example.com", "password": "password123"},
                     timeout=10,
-                )
-                assert created.status_code == 200, created.text
+                ).json()["token"]
+            }
+            created = requests.post(
+                f"{a}/api/collections",
+                json={"name": "live", "fields": [{"name": "a", "type": "text"}]},
+                headers=su,
+                timeout=10,
+            )
+            assert created.status_code == 200, created.text
 
-                def guest_list(name: str) -> list[int]:
-                    # several requests, so both of B's workers answer some of them
-                    return sorted(
-                        {
-                            requests.get(
-                                f"{b}/api/collections/{name}/records", timeout=10
-                            ).status_code
-                            for _ in range(8)
-                        }
-                    )
+            def guest_list(name: str) -> list[int]:
+                # several requests, so both of B's workers answer some of them
+                return sorted(
+                    {
+                        requests.get(f"{b}/api/collections/{name}/records", timeout=10).status_code
+                        for _ in range(8)
+                    }
+                )
 
-                assert guest_list("live") == [403]  # listRule null: superusers only
-                changed = requests.patch(
-                    f"{a}/api/collections/live", json={"listRule": ""}, headers=su, timeout=10
-                )
-                assert changed.status_code == 200, changed.text
-                assert guest_list("live") == [200]
-                renamed = requests.patch(
-                    f"{a}/api/collections/live", json={"name": "lively"}, headers=su, timeout=10
-                )
-                assert renamed.status_code == 200, renamed.text
-                assert guest_list("live") == [404]
-                assert guest_list("lively") == [200]
-                deleted = requests.delete(f"{a}/api/collections/lively", headers=su, timeout=10)
-                assert deleted.status_code == 204, deleted.text
-                assert guest_list("lively") == [404]
+            assert guest_list("live") == [403]  # listRule null: superusers only
+            changed = requests.patch(
+                f"{a}/api/collections/live", json={"listRule": ""}, headers=su, timeout=10
+            )
+            assert changed.status_code == 200, changed.text
+            assert guest_list("live") == [200]
+            renamed = requests.patch(
+                f"{a}/api/collections/live", json={"name": "lively"}, headers=su, timeout=10
+            )
+            assert renamed.status_code == 200, renamed.text
+            assert guest_list("live") == [404]
+            assert guest_list("lively") == [200]
+            deleted = requests.delete(f"{a}/api/collections/lively", headers=su, timeout=10)
+            assert deleted.status_code == 204, deleted.text
+            assert guest_list("lively") == [404]

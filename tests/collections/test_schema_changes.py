@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -131,56 +129,50 @@ def test_multi_select_to_single_refuses_lists(api: Any, cast: Any, make_collecti
 
 def test_a_schema_change_reaches_another_process_without_restart() -> None:
     """Two ``baas serve`` processes on one database: B sees A's schema change at once."""
-    with tempfile.TemporaryDirectory(prefix="baas-2proc-") as tmp, services.live_database() as url:
-        import os
-
-        env = services.baas_env(
-            DATABASE_URL=url,
-            REDIS_URL=os.environ.get("REDIS_URL"),
-            BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
-        )
-        data = Path(tmp) / "data"
-        with services.baas_server(data, env=env) as a:
-            assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
-            with services.baas_server(data, env=env) as b:
-                token = requests.post(
-                    f"{a}/api/collections/_superusers/auth-with-password",
-                    json={"identity": "root@example.com", "password": "password123"},
-                    timeout=10,
-                ).json()["token"]
-                headers = {"Authorization": token}
-                created = requests.post(
-                    f"{a}/api/collections",
-                    json={"name": "live", "fields": [{"name": "a", "type": "text"}]},
+    with (
+        services.shared_data("baas-2proc-") as (data, env),
+        services.baas_server(data, env=env) as a,
+    ):
+        assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
+        with services.baas_server(data, env=env) as b:
+            token = requests.post(
+                f"{a}/api/collections/_superusers/auth-with-password",
+                json={"identity": "root@example.com", "password": "password123"},
+                timeout=10,
+            ).json()["token"]
+            headers = {"Authorization": token}
+            created = requests.post(
+                f"{a}/api/collections",
+                json={"name": "live", "fields": [{"name": "a", "type": "text"}]},
+                headers=headers,
+                timeout=10,
+            )
+            assert created.status_code == 200, created.text
+            first = requests.post(
+                f"{b}/api/collections/live/records",
+                json={"a": "1"},
+                headers=headers,
+                timeout=10,
+            )
+            assert first.status_code == 200 and "b" not in first.json()
+            fields = created.json()["fields"] + [{"name": "b", "type": "number"}]
+            assert (
+                requests.patch(
+                    f"{a}/api/collections/live",
+                    json={"fields": fields},
                     headers=headers,
                     timeout=10,
-                )
-                assert created.status_code == 200, created.text
-                first = requests.post(
-                    f"{b}/api/collections/live/records",
-                    json={"a": "1"},
-                    headers=headers,
-                    timeout=10,
-                )
-                assert first.status_code == 200 and "b" not in first.json()
-                fields = created.json()["fields"] + [{"name": "b", "type": "number"}]
-                assert (
-                    requests.patch(
-                        f"{a}/api/collections/live",
-                        json={"fields": fields},
-                        headers=headers,
-                        timeout=10,
-                    ).status_code
-                    == 200
-                )
-                second = requests.post(
-                    f"{b}/api/collections/live/records",
-                    json={"a": "2", "b": 7},
-                    headers=headers,
-                    timeout=10,
-                )
-                assert second.status_code == 200, second.text
-                assert second.json()["b"] == 7
+                ).status_code
+                == 200
+            )
+            second = requests.post(
+                f"{b}/api/collections/live/records",
+                json={"a": "2", "b": 7},
+                headers=headers,
+                timeout=10,
+            )
+            assert second.status_code == 200, second.text
+            assert second.json()["b"] == 7
 
 
 def test_views_follow_their_source(api: Any, cast: Any, make_collection: Any) -> None:

@@ -6,30 +6,16 @@ goes to every process."""
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from baas.realtime import bus
-from baas.realtime.bus import Publisher, SocketTransport
+from baas.realtime.bus import Publisher
 from baas.realtime.clients import Client
 from baas.realtime.hub import Hub
-
-
-def transport(directory: Path) -> SocketTransport:
-    t = SocketTransport.__new__(SocketTransport)
-    t.directory = directory
-    t.connections = {}
-    t._listed = None
-    return t
-
-
-def age(directory: Path, seconds: float = 10) -> None:
-    old = time.time() - seconds
-    os.utime(directory, (old, old))
+from tests.realtime.test_bus_listing import age, transport
 
 
 def test_record_events_go_only_to_processes_marked_live(tmp_path: Path) -> None:

@@ -4,10 +4,6 @@ one, and nothing uncommitted is ever cached."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 import requests
 from django.db import transaction
@@ -66,67 +62,60 @@ def test_a_webhook_made_on_one_server_fires_on_every_worker_of_another() -> None
     """Server A adds, disables and deletes a webhook; each next write on server B (two
     workers, caches warm) queues a delivery exactly while the webhook is enabled."""
     with (
-        tempfile.TemporaryDirectory(prefix="baas-hooks-") as tmp,
-        services.live_database() as url,
+        services.shared_data("baas-hooks-") as (data, env),
+        services.baas_server(data, env=env) as a,
     ):
-        env = services.baas_env(
-            DATABASE_URL=url,
-            REDIS_URL=os.environ.get("REDIS_URL"),
-            BAAS_SECRET_KEY=os.environ.get("BAAS_SECRET_KEY"),
+        assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
+        su = {
+            "Authorization": requests.post(
+                f"{a}/api/collections/_superusers/auth-with-password",
+                json={"identity": "root@example.com", "password": "password123"},
+                timeout=10,
+            ).json()["token"]
+        }
+        created = requests.post(
+            f"{a}/api/collections",
+            json={"name": "live", "createRule": "", "fields": [{"name": "a", "type": "text"}]},
+            headers=su,
+            timeout=10,
         )
-        data = Path(tmp) / "data"
-        with services.baas_server(data, env=env) as a:
-            assert a.cli("superuser", "upsert", "root@example.com", "password123").returncode == 0
-            su = {
-                "Authorization": requests.post(
-                    f"{a}/api/collections/_superusers/auth-with-password",
-                    json={"identity": "root@example.com", "password": "password123"},
-                    timeout=10,
-                ).json()["token"]
-            }
-            created = requests.post(
-                f"{a}/api/collections",
-                json={"name": "live", "createRule": "", "fields": [{"name": "a", "type": "text"}]},
+        assert created.status_code == 200, created.text
+        with services.baas_server(data, env=env, workers=2) as b:
+
+            def creates(count: int = 8) -> None:  # several, so both workers write some
+                for _ in range(count):
+                    made = requests.post(
+                        f"{b}/api/collections/live/records", json={"a": "x"}, timeout=10
+                    )
+                    assert made.status_code == 200, made.text
+
+            def queued(hook_id: str) -> int:
+                found = requests.get(
+                    f"{a}/api/webhooks/{hook_id}/deliveries", headers=su, timeout=10
+                )
+                assert found.status_code == 200, found.text
+                return int(found.json()["totalItems"])
+
+            creates()  # every worker's cache holds "no webhooks"
+            hook = requests.post(
+                f"{a}/api/webhooks",
+                json={"collection": "live", "events": ["create"], "url": URL},
                 headers=su,
                 timeout=10,
             )
-            assert created.status_code == 200, created.text
-            with services.baas_server(data, env=env, workers=2) as b:
-
-                def creates(count: int = 8) -> None:  # several, so both workers write some
-                    for _ in range(count):
-                        made = requests.post(
-                            f"{b}/api/collections/live/records", json={"a": "x"}, timeout=10
-                        )
-                        assert made.status_code == 200, made.text
-
-                def queued(hook_id: str) -> int:
-                    found = requests.get(
-                        f"{a}/api/webhooks/{hook_id}/deliveries", headers=su, timeout=10
-                    )
-                    assert found.status_code == 200, found.text
-                    return int(found.json()["totalItems"])
-
-                creates()  # every worker's cache holds "no webhooks"
-                hook = requests.post(
-                    f"{a}/api/webhooks",
-                    json={"collection": "live", "events": ["create"], "url": URL},
-                    headers=su,
-                    timeout=10,
-                )
-                assert hook.status_code == 200, hook.text
-                hook_id = hook.json()["id"]
-                creates()
-                assert queued(hook_id) == 8
-                off = requests.patch(
-                    f"{a}/api/webhooks/{hook_id}", json={"enabled": False}, headers=su, timeout=10
-                )
-                assert off.status_code == 200, off.text
-                creates()
-                assert queued(hook_id) == 8
-                on = requests.patch(
-                    f"{a}/api/webhooks/{hook_id}", json={"enabled": True}, headers=su, timeout=10
-                )
-                assert on.status_code == 200, on.text
-                creates(4)
-                assert queued(hook_id) == 12
+            assert hook.status_code == 200, hook.text
+            hook_id = hook.json()["id"]
+            creates()
+            assert queued(hook_id) == 8
+            off = requests.patch(
+                f"{a}/api/webhooks/{hook_id}", json={"enabled": False}, headers=su, timeout=10
+            )
+            assert off.status_code == 200, off.text
+            creates()
+            assert queued(hook_id) == 8
+            on = requests.patch(
+                f"{a}/api/webhooks/{hook_id}", json={"enabled": True}, headers=su, timeout=10
+            )
+            assert on.status_code == 200, on.text
+            creates(4)
+            assert queued(hook_id) == 12
