@@ -148,3 +148,78 @@ def test_superuser_can_rotate_token_key_through_the_records_api(api, cast):
     )
     assert response.status_code == 200, response.content
     assert api.post(REFRESH, token=cast.owner).status_code == 401
+
+
+# ---- the one-pass reader (tokens._parse / _verified) against hand-made tokens ----------
+
+_USERS = Collection(id="_pb_users_auth_", type="auth", options={"authToken": {"secret": "s" * 30}})
+_RECORD = {"id": "u1", "tokenKey": "k" * 50}
+_KEY = tokens._key(_USERS, _RECORD, "authToken")
+
+
+def _signed(claims: dict, *, key: str = _KEY, algorithm: str = "HS256", **headers) -> str:
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers or None)
+
+
+def _good(**extra) -> dict:
+    return {"id": "u1", "collectionId": _USERS.id, "type": "auth", "exp": time.time() + 60, **extra}
+
+
+def test_reader_accepts_what_pyjwt_accepts():
+    token = _signed(_good())
+    assert tokens.verify(token, _USERS, _RECORD) == jwt.decode(
+        token, _KEY, algorithms=["HS256"], options={"require": ["exp"]}
+    )
+    assert tokens.unverified_claims(token)["id"] == "u1"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: _signed(_good(), key="x" * 80), id="other key"),
+        pytest.param(lambda: _signed(_good(), algorithm="HS512"), id="HS512"),
+        pytest.param(lambda: jwt.encode(_good(), None, algorithm="none"), id="alg none"),
+        pytest.param(lambda: _signed({**_good(), "exp": time.time() - 1}), id="expired"),
+        pytest.param(
+            lambda: _signed({k: v for k, v in _good().items() if k != "exp"}), id="no exp"
+        ),
+        pytest.param(lambda: _signed({**_good(), "exp": "9999999999"}), id="exp as text"),
+        pytest.param(lambda: _signed({**_good(), "exp": True}), id="exp as bool"),
+        pytest.param(lambda: _signed(_good(nbf=time.time() + 60)), id="nbf in the future"),
+        pytest.param(lambda: _signed(_good(iat=time.time() + 60)), id="iat in the future"),
+        pytest.param(lambda: _signed(_good(aud="someone")), id="audience"),
+        pytest.param(lambda: _signed(_good()) + ".x", id="four segments"),
+        pytest.param(lambda: _signed(_good())[:-1], id="signature cut"),
+        pytest.param(lambda: _signed(_good())[:-2] + "~" + _signed(_good())[-2:], id="junk char"),
+        pytest.param(lambda: _signed(_good()) + "=", id="padding"),
+        pytest.param(lambda: _signed(_good()).replace(".", ". ", 1), id="space"),
+        pytest.param(lambda: "é" + _signed(_good()), id="non-ascii"),
+        pytest.param(lambda: "a.b.c", id="not base64 json"),
+        pytest.param(lambda: "", id="empty"),
+    ],
+)
+def test_reader_refuses(make):
+    assert tokens.verify(make(), _USERS, _RECORD) is None
+
+
+def test_reader_refuses_a_list_payload_signed_with_the_key():
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(raw: bytes) -> bytes:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+    signing = b64(b'{"alg":"HS256","typ":"JWT"}') + b"." + b64(b"[1,2]")
+    sig = b64(hmac.new(_KEY.encode(), signing, hashlib.sha256).digest())
+    token = (signing + b"." + sig).decode()
+    assert tokens.verify(token, _USERS, _RECORD) is None
+    assert tokens.unverified_claims(token) is None
+
+
+def test_reader_signature_is_over_the_exact_text():
+    token = _signed(_good())
+    header, payload, sig = token.split(".")
+    # the same claims, re-encoded differently, do not carry the old signature
+    other = jwt.encode(_good(), "whatever-key-that-is-long-enough-for-hmac", algorithm="HS256")
+    assert tokens.verify(f"{header}.{other.split('.')[1]}.{sig}", _USERS, _RECORD) is None
