@@ -42,7 +42,8 @@ _last_prune = 0.0
 
 
 def wire_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    # isoformat, not strftime: the same text in a fifth of the time (once per request)
+    return datetime.now(UTC).isoformat(" ", "milliseconds")[:-6] + "Z"
 
 
 def new_id() -> str:

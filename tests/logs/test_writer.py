@@ -26,3 +26,20 @@ def test_a_flush_writes_every_pending_entry_as_given(monkeypatch: pytest.MonkeyP
     assert len(first.id) == 15 and first.created.endswith("Z")
     assert RequestLog.objects.get(message="GET /api/248").data == {"status": 200, "n": 248}
     assert writer._pending == []
+
+
+def test_wire_now_is_the_wire_format_even_on_a_whole_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+    from datetime import UTC, datetime
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z", writer.wire_now())
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def]
+            return datetime(2026, 1, 2, 3, 4, 5, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(writer, "datetime", Frozen)
+    assert writer.wire_now() == "2026-01-02 03:04:05.000Z"
