@@ -1,7 +1,7 @@
 """Where a server's memory goes, step by step: ``python -m bench.memory``.
 
     .venv/bin/python -m bench.memory [--servers sqlite,sqlite@DIR] [--subscribers 10000]
-                                     [--posts 1000] [--json out.json]
+                                     [--posts 1000] [--settle 1] [--json out.json]
 
 For each server in turn (one at a time, so they do not share the machine's memory
 pressure): start it, seed a small data set through the API (the bench's collections,
@@ -73,7 +73,7 @@ def probe(s: Server, args: argparse.Namespace) -> list[dict[str, Any]]:
 
     def step(name: str, procs: list[dict[str, Any]] | None = None) -> None:
         if procs is None:
-            time.sleep(1.0)
+            time.sleep(args.settle)
             procs = snapshot(s)
         steps.append(
             {
@@ -178,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signins", type=int, default=64)
     p.add_argument("--creates", type=int, default=2000)
     p.add_argument("--subscribers", type=int, default=10_000)
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=1.0,
+        help="seconds to wait after a step before its snapshot (baas trims free heap memory"
+        " every 10 s: 12 shows it trimmed)",
+    )
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     dataset.N_POSTS = args.posts
