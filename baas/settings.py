@@ -135,6 +135,12 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # DRF's compat module imports django.contrib.postgres.fields whenever it can, and
+    # with it psycopg and libpq: 9-10 MB in every SQLite-mode process for model fields
+    # no SQLite model has (bench/PROFILE.md, memory). None in sys.modules makes that
+    # import fail, which DRF handles (postgres_fields = None).
+    sys.modules.setdefault("django.contrib.postgres.fields", None)  # type: ignore[arg-type]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES: dict[str, dict[str, object]]

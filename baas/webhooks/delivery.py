@@ -13,7 +13,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-import httpx
 import orjson
 from django.conf import settings
 from django.db import transaction
@@ -103,6 +102,8 @@ def _send(delivery: Delivery, number: int) -> queue.Settled:
 
 
 def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str]:
+    import httpx  # with the first delivery: httpx and the rich/click it loads, 2 MB a process
+
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

@@ -21,7 +21,7 @@ from baas.api.errors import (
     ValidationFailed,
     field_error,
 )
-from baas.auth import apikeys, passkeys, ratelimit, records, second_factor
+from baas.auth import apikeys, ratelimit, records, second_factor
 from baas.auth.api.common import (
     REQUIRED,
     auth_collection,
@@ -190,10 +190,15 @@ class PasskeysView(_SignedInView):
     """``GET`` my passkeys; ``POST`` begin registering one."""
 
     def get(self, request: Request, collection: str) -> Response:
+        # fido2 (3 MB a process) loads with the first passkey request
+        from baas.auth import passkeys
+
         target, record = self.signed_in(request, collection)
         return Response(passkeys.list_passkeys(target, record["id"]))
 
     def post(self, request: Request, collection: str) -> Response:
+        from baas.auth import passkeys
+
         target, record = self.signed_in(request, collection)
         return Response(passkeys.begin_registration(target, record))
 
@@ -202,6 +207,8 @@ class PasskeyRegisterView(_SignedInView):
     """``POST {ceremonyId, credential, name?}``: finish registering a passkey."""
 
     def post(self, request: Request, collection: str) -> Response:
+        from baas.auth import passkeys
+
         target, record = self.signed_in(request, collection)
         data = body_of(request)
         require(data, "ceremonyId")
@@ -220,6 +227,8 @@ class PasskeyRegisterView(_SignedInView):
 
 class PasskeyDetailView(_SignedInView):
     def delete(self, request: Request, collection: str, passkey_id: str) -> Response:
+        from baas.auth import passkeys
+
         target, record = self.signed_in(request, collection)
         if not passkeys.delete_passkey(target, record["id"], passkey_id):
             raise NotFound()
@@ -234,6 +243,8 @@ class PasskeyOptionsView(ApiView):
     """
 
     def post(self, request: Request, collection: str) -> Response:
+        from baas.auth import passkeys
+
         target = auth_collection(collection)
         mfa_id = mfa_id_of(request, body_of(request))
         owner = mfa_owner(target, mfa_id) if mfa_id else None
@@ -244,6 +255,8 @@ class AuthWithPasskeyView(ApiView):
     """``POST {ceremonyId, credential, mfaId?}``: sign in with a passkey (wire-api §4.1 answer)."""
 
     def post(self, request: Request, collection: str) -> Response:
+        from baas.auth import passkeys
+
         target = auth_collection(collection)
         data = body_of(request)
         require(data, "ceremonyId")

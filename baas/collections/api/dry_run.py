@@ -18,7 +18,6 @@ from rest_framework.response import Response
 
 from baas.api.base import SuperuserView
 from baas.api.errors import BadRequest
-from baas.collections import views
 from baas.collections.api.sql import required_query
 from baas.collections.models import Collection
 from baas.collections.records import rows
@@ -37,6 +36,8 @@ class _Sampled(Exception):
 
 
 def dry_run(query: str, viewer: Any) -> dict[str, Any]:
+    from baas.collections import views  # sqlglot: with the first dry run
+
     name = f"temp_view_{secrets.token_hex(3)}"
     temp = Collection(
         id=collection_id_for("view", name), name=name, type="view", options={"viewQuery": query}

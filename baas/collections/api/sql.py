@@ -28,12 +28,11 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connection, transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
-from sqlglot import exp
 
 from baas.api.base import SuperuserView
 from baas.api.errors import BadRequest, ValidationFailed, field_error
@@ -41,8 +40,9 @@ from baas.collections import naming
 from baas.collections.ddl import quote
 from baas.collections.fields import get_field_type
 from baas.collections.models import Collection
-from baas.collections.views import SECRET_FIELDS, ViewQueryError
-from baas.collections.views import _parse as parse_select
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 TIMEOUT_MS = 30_000
 MAX_ROWS = 100_000
@@ -83,6 +83,8 @@ def _column(collection: Collection, field: dict[str, Any]) -> str:
 
 
 def _cte(name: str, collection: Collection) -> str:
+    from baas.collections.views import SECRET_FIELDS
+
     fields = sorted(
         (f for f in collection.fields if f["name"] not in SECRET_FIELDS),
         key=lambda f: f["name"],
@@ -93,6 +95,10 @@ def _cte(name: str, collection: Collection) -> str:
 
 
 def _sources(tree: exp.Query) -> dict[str, Collection]:
+    from sqlglot import exp
+
+    from baas.collections.views import ViewQueryError
+
     own = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     sources: dict[str, Collection] = {}
     for table in tree.find_all(exp.Table):
@@ -107,6 +113,8 @@ def _sources(tree: exp.Query) -> dict[str, Collection]:
 
 def _types(tree: exp.Query, sources: dict[str, Collection]) -> dict[str, str]:
     """Output column name → the field's SQL type, for columns that are plain fields."""
+    from sqlglot import exp
+
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
     if select is None:
         return {}
@@ -159,6 +167,8 @@ def _written(node: exp.Expression, query: str) -> str | None:
 def _name_as_written(tree: exp.Query, query: str) -> None:
     """Unnamed output expressions keep the name the database gives the text as written
     (``count(*)``), not the one it would give the regenerated SQL (``COUNT(*)``)."""
+    from sqlglot import exp
+
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
     if select is None:
         return
@@ -208,6 +218,9 @@ def _bounded() -> Iterator[None]:
 
 
 def run(query: str) -> dict[str, Any]:
+    # sqlglot (7 MB a process) loads with the first query, not with the URL configuration
+    from baas.collections.views import _parse as parse_select
+
     tree = parse_select(query)
     sources = _sources(tree)
     _name_as_written(tree, query)
@@ -255,6 +268,8 @@ def required_query(request: Request) -> str:
 
 class SqlView(SuperuserView):
     def post(self, request: Request) -> Response:
+        from baas.collections.views import ViewQueryError
+
         query = required_query(request)
         try:
             return Response(run(query))

@@ -13,7 +13,6 @@ from baas.api.fields_picker import parse_fields, pick
 from baas.api.listing import envelope, parse_page
 from baas.collections.defaults import scaffolds
 from baas.collections.models import Collection, lookup
-from baas.collections.schema import SchemaService
 from baas.collections.wire import collection_to_wire
 
 SORTABLE = {
@@ -77,6 +76,9 @@ class CollectionListView(SuperuserView):
         return Response(envelope(page, items, total))
 
     def post(self, request: Request) -> Response:
+        # the schema service loads sqlglot (7 MB a process): with the first schema change
+        from baas.collections.schema import SchemaService
+
         collection = SchemaService().create_collection(_payload(request))
         return _respond(request, collection_to_wire(collection))
 
@@ -86,18 +88,24 @@ class CollectionDetailView(SuperuserView):
         return _respond(request, collection_to_wire(find_collection(id_or_name)))
 
     def patch(self, request: Request, id_or_name: str) -> Response:
+        from baas.collections.schema import SchemaService
+
         collection = SchemaService().update_collection(
             find_collection(id_or_name), _payload(request)
         )
         return _respond(request, collection_to_wire(collection))
 
     def delete(self, request: Request, id_or_name: str) -> Response:
+        from baas.collections.schema import SchemaService
+
         SchemaService().delete_collection(find_collection(id_or_name))
         return Response(status=204)
 
 
 class CollectionTruncateView(SuperuserView):
     def delete(self, request: Request, id_or_name: str) -> Response:
+        from baas.collections.schema import SchemaService
+
         collection = find_collection(id_or_name)
         if collection.is_view:
             raise BadRequest("View collections cannot be truncated.")
@@ -107,6 +115,8 @@ class CollectionTruncateView(SuperuserView):
 
 class CollectionImportView(SuperuserView):
     def put(self, request: Request) -> Response:
+        from baas.collections.schema import SchemaService
+
         data = _payload(request)
         items = data.get("collections")
         if not items or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
