@@ -42,6 +42,10 @@ class HookStep:
         changed = [name for name in row if row.get(name) != before.get(name)]
         _validate_changes(collection, row, changed, errors)
 
+    def prepares_inside(self, collection: Collection, submission: Submission) -> bool:
+        """A handler may do anything (``records.steps``): not inside a write transaction."""
+        return not dispatch.has_handlers("records.before_update", collection)
+
     def written(
         self, collection: Collection, row: dict[str, Any], existing: dict[str, Any] | None
     ) -> None:

@@ -25,6 +25,10 @@ class FileStep:
     ) -> None:
         self.service.prepare(collection, submission, row, existing, errors)
 
+    def prepares_inside(self, collection: Collection, submission: Submission) -> bool:
+        """Without uploads ``prepare`` only plans names to delete after commit."""
+        return not submission.files
+
     def written(
         self, collection: Collection, row: dict[str, Any], existing: dict[str, Any] | None
     ) -> None:

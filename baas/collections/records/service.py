@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -93,6 +94,23 @@ def _retrying(
             for file in files:
                 file.seek(0)
     raise ApiError(CONTENDED, status=409)
+
+
+def _prepares_inside(collection: Collection, submission: Submission) -> bool:
+    """Whether an update's preparation may run inside its write transaction: it stores
+    no file, hashes or checks no password (Argon2 would hold the write lock) and each
+    write step says it has nothing to do outside the database (``prepares_inside``)."""
+    if submission.files or collection.is_auth:
+        return False
+    if any(f["type"] == "password" and f["name"] in submission.values for f in collection.fields):
+        return False
+    return all(
+        getattr(step, "prepares_inside", _outside)(collection, submission) for step in WRITE_STEPS
+    )
+
+
+def _outside(collection: Collection, submission: Submission) -> bool:
+    return False  # a step that does not say: its preparation may work outside
 
 
 def _reloaded(collection: Collection) -> Collection:
@@ -256,7 +274,10 @@ class RecordService:
     def _insert(
         self, collection: Collection, row: dict[str, Any], body: dict[str, Any], call: Call
     ) -> None:
-        if row.get("id") and store.existing_ids(collection.id, [row["id"]]):
+        # A given id is checked first, so a duplicate names only ``id``; a generated one
+        # (15 random characters) is left to the primary key, whose violation
+        # ``store.insert`` reports the same way.
+        if "id" in body and row.get("id") and store.existing_ids(collection.id, [row["id"]]):
             raise ValidationFailed(
                 "Failed to create record.",
                 {"id": field_error("validation_not_unique", "Value must be unique.")},
@@ -293,10 +314,36 @@ class RecordService:
         locked: bool = False,
     ) -> dict[str, Any]:
         """Prepared from an unlocked read (uploads are stored outside the transaction);
-        written only if, under the row lock, the row is still what it was prepared from."""
-        existing = rows.fetch_one(collection, record_id, lock=locked)
+        written only if, under the row lock, the row is still what it was prepared from.
+
+        A write whose preparation does nothing outside the database (no upload, no
+        password to hash or check, no hook handler) is read once, under the row lock, and
+        prepared inside its transaction: the lock makes it the compare-and-set."""
+        if locked or _prepares_inside(collection, submission):
+            with nullcontext() if locked else transaction.atomic():
+                if not locked:  # the last attempt's caller holds the schema lock already
+                    _lock_schema(collection)
+                existing = rows.fetch_one(collection, record_id, lock=True)
+                if existing is None:
+                    raise NotFound()
+                return self._apply_update(collection, record_id, submission, call, existing)
+        existing = rows.fetch_one(collection, record_id)
         if existing is None:
             raise NotFound()
+        return self._apply_update(collection, record_id, submission, call, existing, reread=True)
+
+    def _apply_update(
+        self,
+        collection: Collection,
+        record_id: str,
+        submission: Submission,
+        call: Call,
+        existing: dict[str, Any],
+        reread: bool = False,
+    ) -> dict[str, Any]:
+        """``reread``: ``existing`` came from an unlocked read; the write takes its own
+        transaction and checks the row under the lock first (else ``existing`` was read
+        under the row lock of the transaction this runs in)."""
         row, body, errors = writes.prepare_row(collection, submission, existing)
         if submission.files:
             # Checked before any upload is stored, so a refused request stores nothing;
@@ -311,25 +358,41 @@ class RecordService:
         try:
             for step in WRITE_STEPS:
                 step.prepare(collection, submission, row, existing, errors)
-            with transaction.atomic():
-                _lock_schema(collection)
-                if rows.fetch_one(collection, record_id, lock=True) != existing:
-                    raise _Stale()
-                self._check_update_rule(collection, record_id, call, body, read=True)
-                errors = {**writes.validate_row(collection, row, set(body), False), **errors}
-                self._check_relations(collection, row, set(body), errors)
-                if errors:
-                    raise ValidationFailed("Failed to update record.", errors)
-                changed = {name for name in row if row.get(name) != existing.get(name)}
-                store.update(collection, row, changed)
-                for step in WRITE_STEPS:
-                    step.written(collection, row, existing)
-                emit_after_commit(collection, "update", row)
+            if reread:
+                with transaction.atomic():
+                    _lock_schema(collection)
+                    if rows.fetch_one(collection, record_id, lock=True) != existing:
+                        raise _Stale()
+                    self._write_update(collection, record_id, call, body, row, existing, errors)
+            else:
+                self._write_update(collection, record_id, call, body, row, existing, errors)
         except BaseException:
             for step in WRITE_STEPS:
                 step.failed(collection, row, existing)
             raise
         return row
+
+    def _write_update(
+        self,
+        collection: Collection,
+        record_id: str,
+        call: Call,
+        body: dict[str, Any],
+        row: dict[str, Any],
+        existing: dict[str, Any],
+        errors: dict[str, Any],
+    ) -> None:
+        """Inside the transaction, the row read under its lock: rule, validation, write."""
+        self._check_update_rule(collection, record_id, call, body, read=True)
+        errors = {**writes.validate_row(collection, row, set(body), False), **errors}
+        self._check_relations(collection, row, set(body), errors)
+        if errors:
+            raise ValidationFailed("Failed to update record.", errors)
+        changed = {name for name in row if row.get(name) != existing.get(name)}
+        store.update(collection, row, changed)
+        for step in WRITE_STEPS:
+            step.written(collection, row, existing)
+        emit_after_commit(collection, "update", row)
 
     def _check_update_rule(
         self,

@@ -42,6 +42,14 @@ class WriteStep(Protocol):
         succeeded: remove whatever they stored outside the database since the last commit."""
 
 
+# Optional, looked up with getattr (a step without it counts as False):
+#
+#     def prepares_inside(self, collection: Collection, submission: Submission) -> bool:
+#         """Whether this step's ``prepare`` of an update does nothing outside the
+#         database (stores no file, runs no hook handler), so the update may be prepared
+#         inside its write transaction, from one locked read of the row."""
+
+
 WRITE_STEPS: list[WriteStep] = []
 
 
