@@ -128,6 +128,8 @@ def _databases() -> dict:
     db = environ.Env.db_url_config(CONFIG.database_url)
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return {"default": _sqlite(db["NAME"])}
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        db["ENGINE"] = "baas.db.postgresql"  # no health-check round trip on a busy connection
     db["CONN_MAX_AGE"] = 600
     db["CONN_HEALTH_CHECKS"] = True
     db.setdefault("OPTIONS", {})["connect_timeout"] = 5

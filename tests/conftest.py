@@ -46,9 +46,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     dropped under a run that is still using it. Databases of dead runs are removed.
     """
     from django.conf import settings
+    from django.db import connection
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         return
     prefix = f"test_{db['NAME']}_"
     services.drop_stale_databases(os.environ["DATABASE_URL"], prefix)

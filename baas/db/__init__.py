@@ -1,0 +1,1 @@
+"""Our own database backends: Django's, with what measurement showed worth changing."""
