@@ -73,8 +73,9 @@ def test_serve_main_process_leaves_django_to_its_workers(tmp_path):
         main = psutil.Process(server.process.pid)
         workers = main.children()
         assert len(workers) == 2  # the preparing child is gone
-        for worker in workers:  # each worker loaded what it serves with
+        for worker in workers:  # each worker loaded what it serves with, and no more
             assert "_sqlite3" in _mapped_files(worker.pid)
+            assert "psycopg" not in _mapped_files(worker.pid)  # nor libpq (settings.py)
         assert "_sqlite3" not in _mapped_files(main.pid)
         assert "argon2" not in _mapped_files(main.pid)
         assert main.memory_info().rss < min(w.memory_info().rss for w in workers) / 2
