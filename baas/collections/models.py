@@ -175,6 +175,34 @@ def lookup_id(collection_id: str) -> Collection | None:
     return _copy(found) if found is not None else None
 
 
+def current_token(collection: Collection) -> tuple[Any, ...] | None:
+    """The token of the snapshot ``collection`` was copied from, while this copy is
+    unchanged and no transaction of our own is open; else None.
+
+    Something derived from the schema alone (a compiled rule) may be kept under this
+    token: any committed schema change anywhere changes it. A copy whose fields, rules,
+    indexes or options were edited in memory (a dry run) does not match its entry.
+    """
+    import orjson
+
+    snapshot = _snapshot
+    if snapshot is None:
+        return None
+    entry = snapshot.by_id.get(collection.id)
+    if entry is None or _in_own_transaction():
+        return None
+    found, blob = entry
+    if (
+        collection.schema_version != found.schema_version
+        or collection.updated != found.updated
+        or collection.name != found.name
+        or collection.type != found.type
+        or orjson.dumps([getattr(collection, attr) for attr in _JSON_ATTRS]) != blob
+    ):
+        return None
+    return snapshot.token
+
+
 def forget_cache() -> None:
     """Drop the snapshot (a restore in this process; tests)."""
     global _snapshot

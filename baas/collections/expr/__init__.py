@@ -25,7 +25,14 @@ binary's ``NOT EXISTS`` check that every value matches.
 
 from __future__ import annotations
 
-from .compiler import CompiledList, check_expression, compile_filter, compile_list, compile_sort
+from .compiler import (
+    CompiledList,
+    Tracked,
+    check_expression,
+    compile_filter,
+    compile_list,
+    compile_sort,
+)
 from .errors import ExpressionError, ForbiddenExpression
 from .parser import MAX_FILTER_LENGTH, parse, parse_sort
 from .request import RequestInfo
@@ -36,6 +43,7 @@ __all__ = [
     "ExpressionError",
     "ForbiddenExpression",
     "RequestInfo",
+    "Tracked",
     "check_expression",
     "compile_filter",
     "compile_list",

@@ -30,6 +30,13 @@ class CompiledList:
     where_params: list
     order_by: list[str]
     order_params: list
+    volatile: bool = False  # see resolver.Context.volatile
+
+
+class Tracked:
+    """Pass to ``compile_filter(track=)`` to learn whether the SQL is volatile."""
+
+    volatile = False
 
 
 def compile_filter(
@@ -41,6 +48,7 @@ def compile_filter(
     allow_request_refs: bool = True,
     allow_hidden: bool | None = None,
     max_length: int | None = None,
+    track: Tracked | None = None,
 ) -> tuple[str, list]:
     """SQL for ``WHERE <sql>`` over ``FROM "<table>" AS "<alias>"``.
 
@@ -61,6 +69,8 @@ def compile_filter(
         allow_refs=refs,
     )
     frag = scope.where(scope.compile(node))
+    if track is not None:
+        track.volatile = ctx.volatile
     return frag.sql, checked_params(ctx, frag.params)
 
 
@@ -119,7 +129,11 @@ def compile_list(
     conditions.extend(rule_scope.rule_checks + client.rule_checks)
     where = ctx.shared.where(join(conditions, " AND ")) if conditions else Frag("(1=1)")
     return CompiledList(
-        where.sql, list(where.params), [p.sql for p in order], [x for p in order for x in p.params]
+        where.sql,
+        list(where.params),
+        [p.sql for p in order],
+        [x for p in order for x in p.params],
+        ctx.volatile,
     )
 
 

@@ -172,6 +172,7 @@ def _strftime(scope: Scope, args: tuple[ast.Operand, ...]) -> Resolved:
         raise ExpressionError("strftime modifiers must be strings")
     time = scope.operand(rest[0]) if rest else None
     mods = [m.value for m in modifiers if isinstance(m, ast.Text)]
+    scope.ctx.volatile = True  # reads the clock
     build = _StrftimeBuilder(
         scope.ctx.d, scope.ctx.now, fmt_arg.value, time.value if time else None, mods
     )

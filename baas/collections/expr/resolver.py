@@ -59,6 +59,10 @@ class Context:
     shared: SharedJoins
     now: datetime
     check_only: bool = False  # validating a rule at save time: @request.* is NULL (as the binary)
+    # Set when the SQL depends on more than the schema and the signed-in record: the
+    # clock (datetime macros, strftime) or the request's query, headers, body, method or
+    # context. A compile that is not volatile may be reused (records/rules.py).
+    volatile: bool = False
 
 
 class Scope:
@@ -107,6 +111,7 @@ class Scope:
         if isinstance(node, ast.Null):
             return Resolved(null_value())
         if isinstance(node, ast.Macro):
+            self.ctx.volatile = True
             return Resolved(macro_value(d, node.name, self.ctx.now))
         if isinstance(node, ast.Function):
             return call(self, node)
@@ -185,6 +190,7 @@ class Scope:
             return Resolved(null_value())
         if node.kind == "auth":
             return self._auth_ref(node)
+        self.ctx.volatile = True
         if node.kind == "body" and node.path:
             field = self.collection.field(node.path[0])
             if field is not None:

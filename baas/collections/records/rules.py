@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,13 +59,77 @@ def rule_condition(
 
 
 def compile_rule(collection: Collection, text: str, info: Any) -> tuple[str, list[Any]]:
-    from baas.collections.expr import ExpressionError, compile_filter
+    from baas.collections.expr import ExpressionError, Tracked, compile_filter
 
+    key = _compiled_key("rule", collection, info, text)
+    if key is not None:
+        hit = _compiled.get(key)
+        if hit is not None:
+            return hit[0], list(hit[1])
+    track = Tracked()
     try:
-        return compile_filter(collection, text, info, alias="t", allow_request_refs=True)
+        where, params = compile_filter(
+            collection, text, info, alias="t", allow_request_refs=True, track=track
+        )
     except ExpressionError:
         # A stored rule that no longer compiles (e.g. a field was removed) denies access.
-        return DENY, []
+        where, params = DENY, []
+    if key is not None and not track.volatile:
+        _remember(key, (where, tuple(params)))
+    return where, params
+
+
+# ---- compiled rules, kept (bench/PROFILE.md, "Fifth pass") ------------------------------
+#
+# A rule's SQL depends on the schema of the collections it reaches and, through
+# ``@request.auth.*``, on the signed-in record; unless the compiler reports it *volatile*
+# (it read the clock or the request's query, headers, body, method or context). So a
+# compile that is not volatile is kept under: the collections snapshot token (any
+# committed schema or rule change anywhere gives a new one; ``models.current_token``
+# refuses copies edited in memory and open transactions), the database, the texts, and
+# the signed-in record's collection and every value of it. A signed-in user's owner-rule
+# list compiles once per process, not on every request.
+# Long client texts are not kept, and the table is emptied when full, so a client
+# sending endless distinct filters costs a bounded amount of memory.
+_compiled: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_COMPILED_MAX = 1024
+_KEPT_TEXT_MAX = 1000
+
+
+def _compiled_key(kind: str, collection: Collection, info: Any, *texts: Any) -> tuple | None:
+    import orjson
+
+    from baas.collections.models import current_token
+
+    if sum(len(text) for text in texts if text) > _KEPT_TEXT_MAX:
+        return None
+    token = current_token(collection)
+    if token is None:
+        return None
+    auth = info.auth
+    auth_key = None
+    if auth is not None:
+        try:
+            auth_key = orjson.dumps(auth, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return None  # a value orjson cannot write: not kept
+    owner = info.auth_collection
+    return (
+        kind,
+        connection.vendor,
+        token,
+        collection.id,
+        bool(info.is_superuser),
+        owner.id if owner is not None else None,
+        auth_key,
+        *texts,
+    )
+
+
+def _remember(key: tuple[Any, ...], value: tuple[Any, ...]) -> None:
+    if len(_compiled) >= _COMPILED_MAX:
+        _compiled.clear()
+    _compiled[key] = value
 
 
 def client_filter(
@@ -144,19 +207,11 @@ def list_query(
     if filter_text is not None and filter_text != "" and not filter_text.strip():
         raise BadRequest()
     check_key_scope(collection, viewer, filter_text, sort_text)
-    cache_key = None
-    if rule is None and not filter_text and sort_text and _PLAIN_SORT.fullmatch(sort_text):
-        cache_key = (
-            connection.vendor,
-            collection.id,
-            collection.schema_version,
-            collection.updated,
-            bool(info.is_superuser),
-            sort_text,
-        )
-        cached = _sorts.get(cache_key)
-        if cached is not None:
-            return ListQuery("(1=1)", [], list(cached[0]), list(cached[1]))
+    key = _compiled_key("list", collection, info, rule, filter_text or None, sort_text or None)
+    if key is not None:
+        hit = _compiled.get(key)
+        if hit is not None:
+            return ListQuery(hit[0], list(hit[1]), list(hit[2]), list(hit[3]))
     try:
         compiled = compile_list(
             collection, info, rule=rule, filter=filter_text or None, sort=sort_text or None
@@ -167,23 +222,19 @@ def list_query(
         if rule and compile_rule(collection, rule, info)[0] == DENY:
             return ListQuery(DENY, [], [], [])  # a stored rule that no longer compiles denies
         raise BadRequest() from None
-    if cache_key is not None and compiled.where == "(1=1)" and not compiled.where_params:
-        if len(_sorts) >= _SORTS_MAX:
-            _sorts.clear()
-        _sorts[cache_key] = (tuple(compiled.order_by), tuple(compiled.order_params))
+    if key is not None and not compiled.volatile:
+        _remember(
+            key,
+            (
+                compiled.where,
+                tuple(compiled.where_params),
+                tuple(compiled.order_by),
+                tuple(compiled.order_params),
+            ),
+        )
     return ListQuery(
         compiled.where, compiled.where_params, compiled.order_by, compiled.order_params
     )
-
-
-# A list with no rule to apply (a public list rule, or a superuser) and no filter, sorted
-# by the collection's own fields (no relation path, no ``@`` macro): its ORDER BY depends
-# only on the collection's fields (keyed on its schema_version, bumped by every schema
-# change, and its save time), the database and whether hidden fields may be sorted on.
-# Compiled once per such key instead of on every request.
-_PLAIN_SORT = re.compile(r"\s*[-+]?\w+\s*(?:,\s*[-+]?\w+\s*)*")
-_sorts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
-_SORTS_MAX = 512
 
 
 def check_key_scope(
