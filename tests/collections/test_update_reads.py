@@ -146,3 +146,30 @@ def test_an_auth_record_is_prepared_outside_the_transaction(api: Any, cast: Any)
     assert answer.status_code == 200, answer.content
     assert answer.json()["name"] == "Owner"
     assert row_reads(seen.captured_queries, "users") >= 2
+
+
+def test_an_update_prepared_from_an_old_schema_starts_again(
+    api: Any, cast: Any, notes: str
+) -> None:
+    """The one locked read also compares the schema version: a write made from a stale
+    copy of the collection is made again from the new schema (here: a lower ``max``)."""
+    from baas.api.errors import ValidationFailed
+    from baas.auth.context import GUEST
+    from baas.collections.records import RecordService
+    from baas.collections.records.payload import Submission
+    from baas.collections.records.service import Call
+
+    stale = Collection.objects.get(name="notes")
+    fields = api.get("/api/collections/notes", token=cast.superuser).json()["fields"]
+    for field in fields:
+        if field["name"] == "n":
+            field["max"] = 5
+    changed = api.patch("/api/collections/notes", json={"fields": fields}, token=cast.superuser)
+    assert changed.status_code == 200, changed.content
+    assert Collection.objects.get(name="notes").schema_version != stale.schema_version
+    with pytest.raises(ValidationFailed) as refused:
+        RecordService().update_record(stale, notes, Submission(values={"n": 50}), Call(GUEST))
+    assert set(refused.value.data) == {"n"}
+    done = RecordService().update_record(stale, notes, Submission(values={"n": 4}), Call(GUEST))
+    assert done["n"] == 4
+    assert api.get(f"/api/collections/notes/records/{notes}").json()["n"] == 4

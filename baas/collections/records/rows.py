@@ -25,7 +25,7 @@ class _Plan:
     (and database vendor): the quoted SELECT, and for each column its field's position,
     name and type (``None`` for a password: its hash is kept as stored)."""
 
-    __slots__ = ("columns", "count_sql", "id_condition", "joins", "select_sql")
+    __slots__ = ("columns", "count_sql", "id_condition", "joins", "select_sql", "write_sql")
 
     def __init__(self, collection: Collection, alias: str):
         fields = collection.fields
@@ -47,6 +47,12 @@ class _Plan:
         self.select_sql = f"SELECT {', '.join(quoted)} FROM {table}"
         self.count_sql = f"SELECT COUNT(*) FROM {table}"
         self.id_condition = f"{qalias}.{quote('id')} = %s"
+        # ``fetch_for_write``: the row and its collection's schema version in one statement
+        owner = quote("_owner")  # the collection's row; no record column is called that
+        self.write_sql = (
+            f"SELECT {', '.join([*quoted, f'{owner}.schema_version'])} FROM {table}, "
+            f"{quote('_collections')} AS {owner} WHERE {self.id_condition} AND {owner}.id = %s"
+        )
 
 
 # Keyed on everything a plan reads from the collection: a schema change (a field added,
@@ -200,3 +206,22 @@ def fetch_one(
         condition += f" AND ({where})"
     rows = _fetch(plan, collection, condition, [record_id, *(params or [])], lock=lock)
     return rows[0] if rows else None
+
+
+def fetch_for_write(collection: Collection, record_id: str) -> tuple[Row, int] | None:
+    """SQLite, inside a write's transaction: the row with its collection's schema version,
+    in one statement where ``_lock_schema`` and ``fetch_one`` took two (the IMMEDIATE
+    transaction already holds the write lock). None when either is missing.
+
+    Not on PostgreSQL: one statement locking both rows could take the record's table
+    before the collection's row, the reverse of a schema change (collection row, then
+    ``ALTER TABLE``), and the two would deadlock."""
+    plan = _plan(collection)
+    with connection.cursor() as cursor:
+        cursor.execute(plan.write_sql, [record_id, collection.id])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = _decode(plan, collection.fields, found[:-1])
+    _attach(collection, [collection.fields[i] for i in plan.joins], [row])
+    return row, int(found[-1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -111,6 +110,23 @@ def _prepares_inside(collection: Collection, submission: Submission) -> bool:
 
 def _outside(collection: Collection, submission: Submission) -> bool:
     return False  # a step that does not say: its preparation may work outside
+
+
+def _read_for_write(collection: Collection, record_id: str) -> dict[str, Any]:
+    """Inside the write's transaction: the schema is still the one the write uses, and the
+    row, read under its lock (on SQLite in one statement: ``rows.fetch_for_write``)."""
+    if connection.vendor == "sqlite":
+        found = rows.fetch_for_write(collection, record_id)
+        if found is None:
+            raise NotFound()
+        if found[1] != collection.schema_version:
+            raise _Stale()
+        return found[0]
+    _lock_schema(collection)  # the collection's row first, as a schema change takes it
+    existing = rows.fetch_one(collection, record_id, lock=True)
+    if existing is None:
+        raise NotFound()
+    return existing
 
 
 def _reloaded(collection: Collection) -> Collection:
@@ -319,13 +335,14 @@ class RecordService:
         A write whose preparation does nothing outside the database (no upload, no
         password to hash or check, no hook handler) is read once, under the row lock, and
         prepared inside its transaction: the lock makes it the compare-and-set."""
-        if locked or _prepares_inside(collection, submission):
-            with nullcontext() if locked else transaction.atomic():
-                if not locked:  # the last attempt's caller holds the schema lock already
-                    _lock_schema(collection)
-                existing = rows.fetch_one(collection, record_id, lock=True)
-                if existing is None:
-                    raise NotFound()
+        if locked:  # the caller holds the schema lock, in its transaction
+            existing = rows.fetch_one(collection, record_id, lock=True)
+            if existing is None:
+                raise NotFound()
+            return self._apply_update(collection, record_id, submission, call, existing)
+        if _prepares_inside(collection, submission):
+            with transaction.atomic():
+                existing = _read_for_write(collection, record_id)
                 return self._apply_update(collection, record_id, submission, call, existing)
         existing = rows.fetch_one(collection, record_id)
         if existing is None:
