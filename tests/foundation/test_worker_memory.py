@@ -72,11 +72,11 @@ def test_a_worker_loads_psycopg_only_on_postgresql():
     assert _loaded(state["modules"], "django.contrib.postgres.fields") is on_postgresql
 
 
-# Argon2 hashes (19 MiB each, freed after every hash) from two threads, with small
-# objects kept in between, as a worker's sign-ins leave its heaps: free memory that
-# glibc keeps in the process until something trims it.
+# Argon2 hashes (19 MiB each, freed after every hash) with objects kept in between, as
+# a worker's sign-ins leave its heaps: free memory that glibc keeps in the process until
+# something trims it. One thread, so the heap's layout is the same on every run.
 TRIM = """
-import ctypes, json, sys, threading, time
+import json, time
 import argon2
 from baas.server import start_trimming, tune_malloc
 
@@ -93,11 +93,8 @@ def rss():
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * 4096
 
-threads = [threading.Thread(target=sign_ins) for _ in range(2)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+sign_ins()
+sign_ins()
 del kept[::2]
 before = rss()
 started = [start_trimming(0.05), start_trimming(0.05)]
