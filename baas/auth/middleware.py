@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 
 from baas.auth import tokens
 from baas.auth.context import GUEST, AuthContext
-from baas.collections.models import Collection
+from baas.collections.models import Collection, read_only_request
 
 
 def resolve_token(token: str, token_type: str = "auth") -> AuthContext:
@@ -85,6 +85,15 @@ class AuthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            read_only_request(True)  # one collections token check for the whole request
+            try:
+                return self._call(request)
+            finally:
+                read_only_request(False)
+        return self._call(request)
+
+    def _call(self, request: HttpRequest) -> HttpResponse:
         from baas.auth.apikeys import OutOfScope
 
         try:

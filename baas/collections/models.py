@@ -6,6 +6,7 @@ Records themselves live in runtime tables built by ``SchemaService``; see
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.db import models
@@ -139,8 +140,27 @@ def _copy(entry: tuple[Collection, bytes]) -> Collection:
     return copy
 
 
+# A read-only request (GET/HEAD: nothing in it changes a schema) checks the token once:
+# its later lookups (the signed-in record's collection, then the one it reads) use the
+# snapshot its first lookup checked. ``AuthMiddleware`` opens and closes that window; a
+# collection saved or deleted in this thread meanwhile (a hook, say) closes it early.
+_request = threading.local()
+
+
+def read_only_request(active: bool) -> None:
+    _request.active = active
+    _request.checked = None
+
+
+def _schema_saved(**kwargs: Any) -> None:
+    _request.checked = None
+
+
 def _current(connection: Any = None) -> _Snapshot:
     global _snapshot
+    reuse = getattr(_request, "active", False)
+    if reuse and _request.checked is not None:
+        return _request.checked  # type: ignore[no-any-return]
     if connection is None:
         connection = _connection()
     with connection.cursor() as cursor:
@@ -151,6 +171,8 @@ def _current(connection: Any = None) -> _Snapshot:
     if snapshot is None or snapshot.token != token:
         snapshot = _Snapshot(token, list(Collection.objects.all()))
         _snapshot = snapshot
+    if reuse:
+        _request.checked = snapshot
     return snapshot
 
 
@@ -207,3 +229,10 @@ def forget_cache() -> None:
     """Drop the snapshot (a restore in this process; tests)."""
     global _snapshot
     _snapshot = None
+    _request.checked = None
+
+
+models.signals.post_save.connect(_schema_saved, sender=Collection, dispatch_uid="baas_schema_saved")
+models.signals.post_delete.connect(
+    _schema_saved, sender=Collection, dispatch_uid="baas_schema_deleted"
+)

@@ -108,3 +108,42 @@ def test_rule_rename_and_delete_reach_other_workers() -> None:
             deleted = requests.delete(f"{a}/api/collections/lively", headers=su, timeout=10)
             assert deleted.status_code == 204, deleted.text
             assert guest_list("lively") == [404]
+
+
+def _token_queries(run: Any) -> int:
+    """How many collections token queries ``run()`` makes."""
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def spy(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        run()
+    return sum('FROM "_collections"' in sql and "COUNT(*)" in sql for sql in seen)
+
+
+def test_a_signed_in_read_checks_the_token_once(api: Any, cast: Any, make_collection: Any) -> None:
+    make_collection({"name": "notes", "listRule": "", "fields": [{"name": "a", "type": "text"}]})
+    path = "/api/collections/notes/records"
+    # the signed-in record's collection, then the listed one: one check for both
+    assert _token_queries(lambda: api.get(path, token=cast.owner)) == 1
+    # a write checks at every lookup, as before
+    assert _token_queries(lambda: api.post(path, json={"a": "x"}, token=cast.owner)) >= 2
+
+
+@pytest.mark.django_db
+def test_a_collection_saved_during_a_read_is_seen(cast: Any) -> None:
+    from baas.collections.models import read_only_request
+
+    read_only_request(True)
+    try:
+        assert _token_queries(lambda: lookup("users")) == 1
+        assert _token_queries(lambda: lookup("users")) == 0  # the request's snapshot
+        Collection.objects.create(id="pbc_during_a_read", name="made_in_a_hook")
+        assert lookup("made_in_a_hook") is not None  # a save in this thread re-checks
+    finally:
+        read_only_request(False)
+    assert _token_queries(lambda: lookup("users")) == 1  # outside a request: every lookup
