@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -106,6 +107,16 @@ class FieldType(ABC):
         """A stored value (as a DB cursor returns it) to its wire form."""
         return self.zero(field) if raw is None else raw
 
+    def decoder(self, field: dict[str, Any]) -> Callable[[Any], Any] | None:
+        """``from_db`` for this field as a function of the stored value alone, for reading
+        many rows (records/rows.py), or None to call ``from_db`` itself. Only for a
+        ``from_db`` that reads nothing of ``field`` but its type and ``maxSelect``
+        (what a read plan is keyed on), and returns a fresh or immutable value."""
+        cls = type(self)
+        if cls.from_db is FieldType.from_db and cls.zero is FieldType.zero:
+            return _empty_if_none
+        return None
+
     def apply_modifier(self, field: dict[str, Any], current: Any, op: str, value: Any) -> Any:
         """``field+`` / ``+field`` / ``field-`` (wire-api §2.5); ``op`` is '+', '^' (prepend) or '-'."""
         return current
@@ -121,3 +132,7 @@ def register(field_type: FieldType) -> FieldType:
 
 def get_field_type(type_name: str) -> FieldType | None:
     return REGISTRY.get(type_name)
+
+
+def _empty_if_none(raw: Any) -> Any:
+    return "" if raw is None else raw

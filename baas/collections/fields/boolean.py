@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -32,3 +33,6 @@ class BoolField(FieldType):
 
     def from_db(self, field: dict[str, Any], raw: Any) -> bool:
         return bool(raw)
+
+    def decoder(self, field: dict[str, Any]) -> Callable[[Any], Any] | None:
+        return bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -50,9 +51,12 @@ class MultiValueField(FieldType):
     def from_db(self, field: dict[str, Any], raw: Any) -> Any:
         if self.is_multi(field):
             return decode_list(raw)
-        if isinstance(raw, list):  # a column not yet converted
-            return raw[-1] if raw else ""
-        return raw or ""
+        return _single_from_db(raw)
+
+    def decoder(self, field: dict[str, Any]) -> Callable[[Any], Any] | None:
+        if type(self).from_db is not MultiValueField.from_db:
+            return None
+        return decode_list if self.is_multi(field) else _single_from_db
 
     def validate_count(self, field: dict[str, Any], value: Any) -> FieldError | None:
         if self.is_multi(field) and len(value) > field["maxSelect"]:
@@ -73,6 +77,12 @@ class MultiValueField(FieldType):
         else:
             merged = existing + [item for item in items if item not in existing]
         return self.prepare(field, merged)
+
+
+def _single_from_db(raw: Any) -> Any:
+    if isinstance(raw, list):  # a column not yet converted
+        return raw[-1] if raw else ""
+    return raw or ""
 
 
 def decode_list(raw: Any) -> list[str]:

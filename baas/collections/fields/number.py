@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -88,11 +89,18 @@ class NumberField(FieldType):
         return None
 
     def from_db(self, field: dict[str, Any], raw: Any) -> float | int:
-        if raw is None:
-            return 0
-        return int(raw) if float(raw).is_integer() and abs(raw) < SAFE else float(raw)
+        return _number_from_db(raw)
+
+    def decoder(self, field: dict[str, Any]) -> Callable[[Any], Any] | None:
+        return _number_from_db
 
     def apply_modifier(self, field: dict[str, Any], current: Any, op: str, value: Any) -> Any:
         delta = coerce_number(value)
         base = coerce_number(current)
         return coerce_number(base + delta if op == "+" else base - delta)
+
+
+def _number_from_db(raw: Any) -> float | int:
+    if raw is None:
+        return 0
+    return int(raw) if float(raw).is_integer() and abs(raw) < SAFE else float(raw)

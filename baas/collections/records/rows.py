@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -25,7 +27,16 @@ class _Plan:
     (and database vendor): the quoted SELECT, and for each column its field's position,
     name and type (``None`` for a password: its hash is kept as stored)."""
 
-    __slots__ = ("columns", "count_sql", "id_condition", "joins", "select_sql", "write_sql")
+    __slots__ = (
+        "columns",
+        "count_sql",
+        "decoders",
+        "id_condition",
+        "joins",
+        "names",
+        "select_sql",
+        "write_sql",
+    )
 
     def __init__(self, collection: Collection, alias: str):
         fields = collection.fields
@@ -43,6 +54,14 @@ class _Plan:
             quoted.append(f"{qalias}.{quote(naming.column_name(field))}")
             is_password = field["type"] == "password"
             self.columns.append((index, field["name"], None if is_password else field_type))
+        self.names = [name for _, name, _ in self.columns]
+        # Each column's decoder as a function of the stored value alone, where its type
+        # has one (FieldType.decoder: nothing read from the field but what the plan is
+        # keyed on); None where ``from_db`` needs the field as it is now (``bind``).
+        self.decoders: list[Callable[[Any], Any] | None] = [
+            _hash_or_empty if field_type is None else field_type.decoder(fields[index])
+            for index, _, field_type in self.columns
+        ]
         table = f"{quote(naming.table_name(collection.id))} AS {qalias}"
         self.select_sql = f"SELECT {', '.join(quoted)} FROM {table}"
         self.count_sql = f"SELECT COUNT(*) FROM {table}"
@@ -98,14 +117,32 @@ def select_list(collection: Collection, alias: str = "t") -> str:
     )
 
 
+def _hash_or_empty(raw: Any) -> Any:
+    return raw or ""  # a password's hash, for the auth service; never serialised
+
+
+def _bind(plan: _Plan, fields: list[dict[str, Any]]) -> list[Callable[[Any], Any]]:
+    """The plan's decoders, with ``from_db`` bound to the current field where a type has
+    no decoder of its own: once per query, not per value."""
+    bound: list[Callable[[Any], Any]] = []
+    for decode, (index, _, field_type) in zip(plan.decoders, plan.columns, strict=True):
+        if decode is None and field_type is not None:
+            decode = partial(field_type.from_db, fields[index])
+        bound.append(decode or _hash_or_empty)
+    return bound
+
+
+def _decode_rows(
+    plan: _Plan, fields: list[dict[str, Any]], found: list[tuple[Any, ...]]
+) -> list[Row]:
+    names, decoders = plan.names, _bind(plan, fields)
+    return [
+        {name: decode(value) for name, decode, value in zip(names, decoders, raw)} for raw in found
+    ]
+
+
 def _decode(plan: _Plan, fields: list[dict[str, Any]], raw: tuple[Any, ...]) -> Row:
-    row: Row = {}
-    for (index, name, field_type), value in zip(plan.columns, raw, strict=True):
-        if field_type is None:
-            row[name] = value or ""  # the hash, for the auth service; never serialised
-        else:
-            row[name] = field_type.from_db(fields[index], value)
-    return row
+    return _decode_rows(plan, fields, [raw])[0]
 
 
 def decode(collection: Collection, raw: tuple[Any, ...]) -> Row:
@@ -179,7 +216,7 @@ def _fetch(
     fields = collection.fields
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
-        rows = [_decode(plan, fields, raw) for raw in cursor.fetchall()]
+        rows = _decode_rows(plan, fields, cursor.fetchall())
     _attach(collection, [fields[i] for i in plan.joins], rows)
     return rows
 
