@@ -89,6 +89,20 @@ def baas_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
+def python_output(code: str, env: dict[str, str], timeout: float = 120) -> str:
+    """What ``python -c code`` prints, run from the repository with ``env``; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
 def baas_command() -> list[str]:
     script = BIN / "baas"
     return [str(script)] if script.exists() else [sys.executable, "-m", "baas"]

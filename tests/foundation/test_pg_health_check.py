@@ -64,6 +64,17 @@ def _request(connection: base.DatabaseWrapper) -> int:
         return int(cursor.fetchone()[0])
 
 
+def _used_then_dropped(connection: base.DatabaseWrapper) -> int:
+    """Serve a request, then have PostgreSQL end that connection's backend; its pid."""
+    assert _request(connection) == 2
+    pid = int(connection.connection.info.backend_pid)
+    with psycopg.connect(
+        URL or "postgresql://postgres@127.0.0.1:5432/test", autocommit=True
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return pid
+
+
 def test_a_busy_connection_is_not_checked_an_idle_one_is(
     wrapper: base.DatabaseWrapper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,12 +90,7 @@ def test_a_busy_connection_is_not_checked_an_idle_one_is(
 def test_a_dropped_idle_connection_is_replaced(
     wrapper: base.DatabaseWrapper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _request(wrapper) == 2
-    pid = wrapper.connection.info.backend_pid
-    with psycopg.connect(
-        URL or "postgresql://postgres@127.0.0.1:5432/test", autocommit=True
-    ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    pid = _used_then_dropped(wrapper)
     monkeypatch.setattr(base, "RECHECK_AFTER", 0.0)
     assert _request(wrapper) == 2  # the check failed, Django reconnected, the query ran
     assert wrapper.connection.info.backend_pid != pid
@@ -93,12 +99,7 @@ def test_a_dropped_idle_connection_is_replaced(
 def test_a_connection_psycopg_marked_broken_is_checked(wrapper: base.DatabaseWrapper) -> None:
     from django.db import OperationalError
 
-    assert _request(wrapper) == 2
-    pid = wrapper.connection.info.backend_pid
-    with psycopg.connect(
-        URL or "postgresql://postgres@127.0.0.1:5432/test", autocommit=True
-    ) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    pid = _used_then_dropped(wrapper)
     # used a moment ago, so the next query is not checked and fails once...
     with pytest.raises(OperationalError):
         _request(wrapper)

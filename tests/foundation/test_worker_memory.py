@@ -4,8 +4,6 @@ the free heap memory it gives back (bench/PROFILE.md, "Fifth pass: memory")."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from tests import services
 
@@ -37,16 +35,8 @@ LOADED_ON_DEMAND = {
 def _worker_state() -> dict:
     with services.shared_data("baas-worker-") as (data, env):
         env["BAAS_DIR"] = str(data)
-        out = subprocess.run(
-            [sys.executable, "-c", LOAD_A_WORKER],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=services.REPO,
-        )
-    assert out.returncode == 0, out.stderr[-3000:]
-    state: dict = json.loads(out.stdout.strip().splitlines()[-1])
+        out = services.python_output(LOAD_A_WORKER, env)
+    state: dict = json.loads(out.strip().splitlines()[-1])
     return state
 
 
@@ -108,15 +98,6 @@ print(json.dumps({"before": before, "after": rss(), "started": started}))
 def test_a_worker_gives_free_heap_memory_back():
     env = services.baas_env()
     env.pop("MALLOC_ARENA_MAX", None)
-    out = subprocess.run(
-        [sys.executable, "-c", TRIM],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=services.REPO,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    state = json.loads(out.stdout)
+    state = json.loads(services.python_output(TRIM, env))
     assert state["started"] == [True, False]  # one trimming thread per process
     assert state["after"] <= state["before"] - 16 * 2**20, state

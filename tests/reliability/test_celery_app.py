@@ -3,9 +3,6 @@ production), not on Celery's unconfigured default app."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from tests import services
 
 PROBE = """
@@ -19,13 +16,5 @@ print(delete_files.app.main, auto_backup.app.main, delete_files.app.conf.task_al
 
 def test_a_django_process_binds_shared_tasks_to_the_baas_app(tmp_path):
     env = services.baas_env(BAAS_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="baas.settings")
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=services.REPO,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["baas", "baas", "True"]  # embedded: eager, in-process
+    done = services.python_output(PROBE, env, timeout=60)
+    assert done.split() == ["baas", "baas", "True"]  # embedded: eager, in-process

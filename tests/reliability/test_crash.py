@@ -21,8 +21,6 @@ them. At the end the sweep runs with no grace and must remove exactly those.
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -243,18 +241,10 @@ def sweep_now(live: Instance) -> dict[str, int]:
         "from baas.storage.tasks import sweep_orphans; print(json.dumps(sweep_orphans(0)))"
     )
     env = dict(live.env, BAAS_DIR=str(live.data_dir), DJANGO_SETTINGS_MODULE="baas.settings")
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=services.REPO,
-    )
-    assert done.returncode == 0, done.stderr
+    done = services.python_output(script, env, timeout=60)
     import json
 
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
